@@ -1,0 +1,106 @@
+"""Sending that Telegram never rejects: escaping, splitting long text, edits only on change."""
+
+from __future__ import annotations
+
+import html
+import logging
+from html.parser import HTMLParser
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
+
+LOGGER = logging.getLogger(__name__)
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+
+
+def escape(text: str | None) -> str:
+    """Escape anything a person typed before it goes into an HTML message."""
+    return html.escape(text or "", quote=False)
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(markup: str) -> str:
+    """What Telegram shows for an HTML message: tags dropped, entities decoded, trimmed."""
+    parser = _PlainText()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut ``text`` into pieces Telegram accepts, at paragraph, line or word boundaries.
+
+    Measured on the raw markup, which is never shorter than what Telegram counts. Our
+    markup keeps tags within a line, so cutting at line breaks never splits a tag.
+    """
+    if utf16_length(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while utf16_length(rest) > limit:
+        window = rest[:limit]
+        while utf16_length(window) > limit:
+            window = window[:-1]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > limit // 4:
+                break
+        if cut <= 0:
+            cut = len(window)
+            # Never cut inside an HTML entity such as &amp;
+            amp = window.rfind("&", max(0, cut - 10))
+            if amp != -1 and ";" not in window[amp:]:
+                cut = amp
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return [piece for piece in pieces if piece]
+
+
+async def reply_long(
+    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Reply with ``text`` split as needed; the keyboard goes on the last piece."""
+    pieces = split_text(text)
+    sent = message
+    for index, piece in enumerate(pieces):
+        markup = reply_markup if index == len(pieces) - 1 else None
+        sent = await message.reply_text(piece, reply_markup=markup)
+    return sent
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the message under a button to a new screen, skipping edits that change nothing.
+
+    Telegram rejects an edit to identical content ('message is not modified'), which a
+    double tap would otherwise cause.
+    """
+    message = query.message
+    if isinstance(message, Message):
+        same_text = (message.text or "") == plain_text(text)
+        same_markup = (message.reply_markup or None) == reply_markup
+        if same_text and same_markup:
+            return
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+        LOGGER.debug("edit skipped: content unchanged")
