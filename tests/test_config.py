@@ -33,7 +33,7 @@ def test_durations_parse(text: str, expected: timedelta) -> None:
 
 @pytest.mark.parametrize("text", ["", "5", "h", "2x", "1h-30m", "0m", "abc", "1.5h"])
 def test_bad_durations_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="duration|longer than zero"):
+    with pytest.raises(ValueError, match=r"duration|longer than zero"):
         parse_duration(text)
 
 
@@ -110,5 +110,5 @@ def test_bad_values_name_the_variable(clean_env: pytest.MonkeyPatch, name: str, 
 
 def test_missing_token(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.delenv("TELEGRAM_BOT_TOKEN")
-    with pytest.raises(ConfigError, match="^TELEGRAM_BOT_TOKEN is required"):
+    with pytest.raises(ConfigError, match=r"^TELEGRAM_BOT_TOKEN is required"):
         load_settings()
