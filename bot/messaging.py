@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from html.parser import HTMLParser
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
@@ -84,23 +85,41 @@ async def reply_long(
     return sent
 
 
+SHOWN_SCREENS = "shown_screens"
+_REMEMBERED_SCREENS = 50
+
+
 async def show_in_place(
-    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None
+    query: CallbackQuery,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None,
+    chat_data: dict[str, Any] | None = None,
 ) -> None:
     """Edit the message under a button to a new screen, skipping edits that change nothing.
 
     Telegram rejects an edit to identical content ('message is not modified'), which a
-    double tap would otherwise cause.
+    double tap would otherwise cause: both taps carry the old message, so what this process
+    last put on screen (kept in ``chat_data``) is compared too.
     """
     message = query.message
-    if isinstance(message, Message):
-        same_text = (message.text or "") == plain_text(text)
-        same_markup = (message.reply_markup or None) == reply_markup
-        if same_text and same_markup:
-            return
+    if not isinstance(message, Message):
+        return
+    wanted = (plain_text(text), reply_markup.to_json() if reply_markup else None)
+    shown: dict[int, tuple[str, str | None]] = (
+        chat_data.setdefault(SHOWN_SCREENS, {}) if chat_data is not None else {}
+    )
+    current = shown.get(message.message_id) or (
+        message.text or "",
+        message.reply_markup.to_json() if message.reply_markup else None,
+    )
+    if current == wanted:
+        return
     try:
         await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
-        LOGGER.debug("edit skipped: content unchanged")
+        LOGGER.warning("edit refused as unchanged: %s", exc.message)
+    shown[message.message_id] = wanted
+    while len(shown) > _REMEMBERED_SCREENS:
+        shown.pop(next(iter(shown)))

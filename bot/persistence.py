@@ -45,6 +45,11 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         )
         self._database = database
         self._user_data_written: dict[int, dict[str, Any]] = {}
+        self._states_written: dict[tuple[str, str], object] = {}
+
+    def user_data_changed(self, user_id: int, data: dict[str, Any] | None) -> bool:
+        """Whether ``data`` differs from what was last written for this person."""
+        return (data or {}) != self._user_data_written.get(user_id, {})
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         with self._database.session() as session:
@@ -107,18 +112,24 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             rows = session.exec(
                 select(ConversationState).where(ConversationState.name == name)
             ).all()
-        return {_decode_key(row.key): row.state for row in rows if row.state is not None}
+        states = {_decode_key(row.key): row.state for row in rows if row.state is not None}
+        for key, state in states.items():
+            self._states_written[(name, _encode_key(key))] = deepcopy(state)
+        return states
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         encoded = _encode_key(key)
+        if self._states_written.get((name, encoded)) == new_state:
+            return
         with self._database.session() as session:
             row = session.get(ConversationState, (name, encoded))
             if new_state is None:
                 if row is not None:
                     session.delete(row)
                     session.commit()
+                self._states_written.pop((name, encoded), None)
                 return
             if row is None:
                 row = ConversationState(name=name, key=encoded, user_id=_user_in_key(key))
@@ -126,6 +137,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             row.updated_at = utcnow()
             session.add(row)
             session.commit()
+        self._states_written[(name, encoded)] = deepcopy(new_state)
 
     async def flush(self) -> None:
         """Every write above is committed at once; nothing is buffered."""

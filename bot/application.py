@@ -1,0 +1,131 @@
+"""Builds the PTB application: persistence, rate limiting, defaults, services, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.commands import publish_commands
+from bot.config import Settings
+from bot.context import BotContext, Services
+from bot.examinees import ExamineeDirectory
+from bot.persistence import DatabasePersistence
+from bot.storage import Database
+
+LOGGER = logging.getLogger(__name__)
+
+
+class DurableApplication(Application):  # type: ignore[type-arg]
+    """Writes flow state right after the update that changed it, so a SIGKILL loses nothing.
+
+    PTB would only write every ``update_interval`` seconds. Checking for changes first keeps
+    an ordinary message (nothing changed) as cheap as without persistence.
+    """
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if self._has_unsaved_state(update):
+            await self.update_persistence()
+
+    def _has_unsaved_state(self, update: object) -> bool:
+        persistence = self.persistence
+        if not isinstance(persistence, DatabasePersistence):
+            return persistence is not None
+        conversations = self._conversation_handler_conversations
+        # PTB's TrackingDict keeps the keys written since the last save in this set.
+        if any(states._write_access_keys for states in conversations.values()):
+            return True
+        user = update.effective_user if isinstance(update, Update) else None
+        return user is not None and persistence.user_data_changed(
+            user.id, self.user_data.get(user.id)
+        )
+
+
+async def _on_error(update: object, context: BotContext) -> None:
+    """Log every failure; tell the person something went wrong rather than going silent."""
+    error = context.error
+    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        context.services.examinees.mark_blocked(update.effective_user.id)
+        return
+    LOGGER.error("error while handling an update", exc_info=error)
+    if isinstance(error, RetryAfter | TimedOut | NetworkError):
+        return
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        _ = context.gettext
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                _("Sorry, something went wrong on my side. Please try again, or send /start."),
+            )
+        except Exception:
+            LOGGER.exception("could not tell the user about an error")
+
+
+def telegram_rate_limiter() -> AIORateLimiter:
+    """Stay under Telegram's 30 sends a second overall and 20 a minute per group.
+
+    aiolimiter is a leaky bucket: a bucket of N that drains at N per period lets 2N through
+    in one rolling period. A bucket of one that drains at 28 a second (or one every 3.05 s
+    per group) can never exceed the limits in any window, and a 429 that slips through
+    anyway is retried after its ``retry_after``.
+    """
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / 28,
+        group_max_rate=1,
+        group_time_period=3.05,
+        max_retries=3,
+    )
+
+
+def build_application(
+    settings: Settings,
+    database: Database,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application[Any, BotContext, Any, Any, Any, Any]:
+    """The application with services attached; flows are installed by the caller."""
+    services = Services(
+        settings=settings,
+        database=database,
+        examinees=ExamineeDirectory(database, settings.DEFAULT_LANGUAGE),
+    )
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await publish_commands(application.bot, settings.DEFAULT_LANGUAGE)
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.TELEGRAM_BOT_TOKEN)
+        .base_url(settings.TELEGRAM_API_BASE_URL)
+        .application_class(DurableApplication)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(DatabasePersistence(database))
+        .rate_limiter(telegram_rate_limiter())
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(post_init)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data["services"] = services
+    application.add_error_handler(_on_error)
+    return application

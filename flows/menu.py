@@ -1,0 +1,54 @@
+"""The main menu: the way back from every screen."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.i18n import Translate
+from bot.messaging import show_in_place
+
+MENU = "menu:main"
+
+
+def main_menu(_: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("About the IME"), callback_data="guide:root")],
+            [
+                InlineKeyboardButton(_("Language"), callback_data="language:choose"),
+                InlineKeyboardButton(_("Privacy and my data"), callback_data="privacy:show"),
+            ],
+            [InlineKeyboardButton(_("Help"), callback_data="help:show")],
+        ]
+    )
+
+
+def back_to_menu_row(_: Translate) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(_("Main menu"), callback_data=MENU)]
+
+
+def menu_text(_: Translate) -> str:
+    return _("What would you like to do? Tap a button below.")
+
+
+async def show_menu(update: Update, context: BotContext) -> None:
+    """Answer the 'Main menu' button by turning the message into the menu."""
+    _ = context.gettext
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await show_in_place(query, menu_text(_), main_menu(_), context.chat_data)
+
+
+async def send_menu(update: Update, context: BotContext, lead: str | None = None) -> None:
+    """Send the menu as a new message, optionally after a line of context."""
+    _ = context.gettext
+    assert update.effective_chat is not None
+    text = f"{lead}\n\n{menu_text(_)}" if lead else menu_text(_)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=main_menu(_))
+
+
+def handlers() -> list[CallbackQueryHandler]:  # type: ignore[type-arg]
+    return [CallbackQueryHandler(show_menu, pattern=f"^{MENU}$")]

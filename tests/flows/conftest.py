@@ -1,0 +1,70 @@
+"""Flow tests: the real application, polling the simulator over HTTP, in this process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+import flows
+from bot.application import build_application
+from bot.config import Settings
+from bot.simulator import BotApiSimulator, SimulatedUser
+from bot.storage import Database
+from tests.conftest import TEST_TOKEN
+from tests.support import Person
+
+COORDINATORS_CHAT = -1001000
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[BotApiSimulator]:
+    sim = BotApiSimulator(TEST_TOKEN, bot_username="ime_guide_bot", bot_name="IME guide")
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def application(
+    simulator: BotApiSimulator, settings: Settings, sqlite_database: Database
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    settings = settings.model_copy(update={"TELEGRAM_API_BASE_URL": simulator.base_url})
+    app = build_application(settings, sqlite_database)
+    flows.install(app)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    yield app
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    rejected = [(c.method, c.description) for c in simulator.rejected_calls()]
+    assert rejected == [], f"Telegram would have rejected: {rejected}"
+
+
+@pytest.fixture
+def person_factory(simulator: BotApiSimulator, application: Any):  # type: ignore[no-untyped-def]
+    def make(user_id: int = 1001, language: str | None = "en", **fields: Any) -> Person:
+        fields.setdefault("first_name", "Ana")
+        user = SimulatedUser(id=user_id, language_code=language, **fields)
+        return Person(simulator, user)
+
+    return make
+
+
+@pytest.fixture
+def ana(person_factory) -> Person:  # type: ignore[no-untyped-def]
+    return person_factory()
+
+
+async def onboard(person: Person) -> None:
+    """Start the bot and say yes to it keeping data."""
+    await person.say("/start", replies=2)
+    await person.press(person.last()["reply_markup"]["inline_keyboard"][0][0]["text"])
