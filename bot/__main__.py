@@ -6,16 +6,20 @@ flows, so the services never depend on the flows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken
+from telegram.ext import Application
 
 import flows
 from bot.application import build_application
 from bot.config import ConfigError, Settings, load_settings
+from bot.polling import poll_until_stopped
 from bot.storage import Database, DatabaseDriverMissing, migrate
 
 LOGGER = logging.getLogger("bot")
@@ -49,12 +53,28 @@ def run(settings: Settings) -> int:
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            asyncio.run(_poll(application))
     except InvalidToken:
         return _fail("TELEGRAM_BOT_TOKEN was rejected by Telegram (401): check the token")
     finally:
         database.dispose()
     return 0
+
+
+async def _poll(application: Application) -> None:  # type: ignore[type-arg]
+    """Run until SIGINT or SIGTERM, confirming updates only once handled (bot.polling)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            await poll_until_stopped(application, stop)
+        finally:
+            await application.stop()
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +85,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["simulate"]:
         from bot.tryout import run_tryout
 
+        # The terminal is the chat: keep the bot's own log to warnings.
+        logging.getLogger().setLevel(logging.WARNING)
         return run_tryout(install_flows=flows.install, argv=argv[1:])
     if argv:
         return _fail(f"unknown argument {argv[0]!r}; use no argument, or 'simulate'")

@@ -121,6 +121,9 @@ def build_application(
         )
         .post_init(post_init)
     )
+    if not settings.webhook_mode:
+        # Long polling is done by bot.polling, which confirms updates only once handled.
+        builder = builder.updater(None)
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:

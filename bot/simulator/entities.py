@@ -122,6 +122,8 @@ class Entity:
     language: str = ""
     custom_emoji_id: str = ""
     user_id: int = 0
+    unix_time: int = 0
+    date_time_format: str = ""
 
     @property
     def end(self) -> int:
@@ -868,7 +870,19 @@ def entities_from_json(
             result.append(Entity("custom_emoji", offset, length, custom_emoji_id=emoji_id))
         elif entity_type == "pre":
             result.append(Entity("pre", offset, length, language=str(item.get("language", ""))))
-        elif entity_type in _AUTO_TYPES or entity_type in ("date_time", "bank_card_number"):
+        elif entity_type == "date_time":
+            if "unix_time" not in item:
+                raise _entity_field_error('Can\'t find field "unix_time"')
+            result.append(
+                Entity(
+                    "date_time",
+                    offset,
+                    length,
+                    unix_time=int(item["unix_time"]),
+                    date_time_format=str(item.get("date_time_format", "")),
+                )
+            )
+        elif entity_type in _AUTO_TYPES or entity_type == "bank_card_number":
             continue
         else:
             result.append(Entity(entity_type, offset, length))
@@ -1179,6 +1193,10 @@ def entity_to_api(
         data["language"] = entity.language
     elif entity.type == "custom_emoji":
         data["custom_emoji_id"] = entity.custom_emoji_id
+    elif entity.type == "date_time":
+        data["unix_time"] = entity.unix_time
+        if entity.date_time_format:
+            data["date_time_format"] = entity.date_time_format
     elif entity.type == "text_mention":
         user = user_lookup(entity.user_id)
         if user is None:

@@ -144,6 +144,7 @@ class BotApiMethods:
         return True
 
     async def close(self, params: dict[str, Any]) -> Any:
+        """Telegram refuses ``close`` (429) for 10 minutes after the bot is launched."""
         remaining = self.close_cooldown - (time.monotonic() - self.state.started_at)
         if remaining > 0:
             raise too_many_requests(math.ceil(remaining))
@@ -154,6 +155,7 @@ class BotApiMethods:
     # ------------------------------------------------------------------ updates
 
     async def get_updates(self, params: dict[str, Any]) -> Any:
+        """Long polling: ``offset`` confirms, a newer poll ends this one with 409."""
         state = self.state
         if state.webhook is not None:
             raise conflict(
@@ -186,6 +188,7 @@ class BotApiMethods:
             await state.updates_available.wait(remaining)
 
     async def set_webhook(self, params: dict[str, Any]) -> Any:
+        """Store the webhook; deliveries are done by the server's webhook loop."""
         state = self.state
         url = params["url"]
         if url == "":
@@ -212,6 +215,7 @@ class BotApiMethods:
         return Answer(True, "Webhook was set")
 
     def _check_webhook_url(self, url: str) -> None:
+        """Telegram's HTTPS and port rules; loopback URLs may be plain HTTP for local tests."""
         parts = urlsplit(url)
         host = parts.hostname or ""
         try:
@@ -364,7 +368,10 @@ class BotApiMethods:
             content["reply_markup"] = markup
         elif markup is not None:
             keyboard = markup
-            chat.reply_keyboard = markup if "keyboard" in markup else None
+            if "keyboard" in markup:
+                chat.reply_keyboard = markup
+            elif "remove_keyboard" in markup:
+                chat.reply_keyboard = None
         extra = dict(reply_extra)
         if params.get("protect_content"):
             extra["has_protected_content"] = True
@@ -585,6 +592,7 @@ class BotApiMethods:
     # ------------------------------------------------------------------ callbacks & actions
 
     async def answer_callback_query(self, params: dict[str, Any]) -> Any:
+        """A press can be answered once, within ``callback_query_timeout`` seconds."""
         state = self.state
         query = state.queries.get(params["callback_query_id"])
         if (
@@ -701,7 +709,8 @@ class BotApiMethods:
 
     # ------------------------------------------------------------------ commands & profile
 
-    def _scope_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
+    def scope_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """Where setMyCommands stores a list: the scope (chats resolved) and the language."""
         language = params.get("language_code", "")
         if language and not re.fullmatch(r"[a-z]{2}", language):
             raise bad_request("invalid language code specified")
@@ -733,7 +742,7 @@ class BotApiMethods:
             if utf16_len(description) > 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
             checked.append({"command": name, "description": description})
-        key = self._scope_key(params)
+        key = self.scope_key(params)
         if checked:
             self.state.commands[key] = checked
         else:
@@ -742,10 +751,10 @@ class BotApiMethods:
         return True
 
     async def get_my_commands(self, params: dict[str, Any]) -> Any:
-        return snapshot({"c": self.state.commands.get(self._scope_key(params), [])})["c"]
+        return snapshot({"c": self.state.commands.get(self.scope_key(params), [])})["c"]
 
     async def delete_my_commands(self, params: dict[str, Any]) -> Any:
-        self.state.commands.pop(self._scope_key(params), None)
+        self.state.commands.pop(self.scope_key(params), None)
         self.state.changed.notify()
         return True
 
@@ -763,7 +772,8 @@ class BotApiMethods:
         self.state.changed.notify()
         return True
 
-    def _get_profile(self, field: str, params: dict[str, Any]) -> str:
+    def profile_text(self, field: str, params: dict[str, Any]) -> str:
+        """The bot's name or description for a language, falling back to the default."""
         language = params.get("language_code", "")
         profile = self.state.profile
         default = self.state.bot_name if field == "name" else ""
@@ -773,19 +783,19 @@ class BotApiMethods:
         return self._set_profile("name", params)
 
     async def get_my_name(self, params: dict[str, Any]) -> Any:
-        return {"name": self._get_profile("name", params)}
+        return {"name": self.profile_text("name", params)}
 
     async def set_my_description(self, params: dict[str, Any]) -> Any:
         return self._set_profile("description", params)
 
     async def get_my_description(self, params: dict[str, Any]) -> Any:
-        return {"description": self._get_profile("description", params)}
+        return {"description": self.profile_text("description", params)}
 
     async def set_my_short_description(self, params: dict[str, Any]) -> Any:
         return self._set_profile("short_description", params)
 
     async def get_my_short_description(self, params: dict[str, Any]) -> Any:
-        return {"short_description": self._get_profile("short_description", params)}
+        return {"short_description": self.profile_text("short_description", params)}
 
 
 def document_dict(stored: StoredFile) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from bot.simulator.control import add_control_routes
 from bot.simulator.entities import find_auto_entities, utf16_len
 from bot.simulator.errors import ApiError, SimulatorError, bad_request, not_supported
 from bot.simulator.markup import parse_reply_markup
@@ -32,6 +34,7 @@ from bot.simulator.models import (
     ApiCall,
     CallbackQueryRecord,
     ChatState,
+    ChatType,
     SimEvent,
     SimulatedChat,
     SimulatedUser,
@@ -43,6 +46,7 @@ from bot.simulator.spec import ApiSpec, MethodSpec, UploadedFile, decode_scalar
 from bot.simulator.state import OutageError, SimState
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024
@@ -142,8 +146,6 @@ class BotApiSimulator:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         if self.control_api:
-            from bot.simulator.control import add_control_routes
-
             add_control_routes(app, self)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
         self._runner = web.AppRunner(
@@ -251,6 +253,11 @@ class BotApiSimulator:
         except asyncio.CancelledError:
             self._record(method_name, recorded, cancelled=True)
             raise
+        except Exception:
+            logger.exception("simulator failure in %s", method_name)
+            failure = ApiError(500, "Internal Server Error: the simulator failed, see its log")
+            self._record(method_name, recorded, error=failure)
+            return _json_response(failure.to_payload(), status=500)
         description = None
         if isinstance(result, Answer):
             result, description = result.result, result.description
@@ -498,7 +505,8 @@ class BotApiSimulator:
             raise SimulatorError(f"chat {chat_id} already exists")
         if bot_status not in ("member", "administrator"):
             raise SimulatorError("bot_status must be 'member' or 'administrator'")
-        chat = SimulatedChat(id=chat_id, type=type, title=title, username=username)  # type: ignore[arg-type]
+        chat_type: ChatType = "group" if type == "group" else "supergroup"
+        chat = SimulatedChat(id=chat_id, type=chat_type, title=title, username=username)
         state = ChatState(chat=chat, bot_status=bot_status)
         self.state.chats[chat_id] = state
         for user in members:
@@ -794,7 +802,14 @@ class BotApiSimulator:
                 f"its callback buttons: {[data for data in offered if data is not None]}"
             )
         query_id = self.state.new_query_id()
-        self.state.queries[query_id] = _new_query(query_id, user, state, message_id, callback_data)
+        self.state.queries[query_id] = CallbackQueryRecord(
+            query_id=query_id,
+            user_id=user.id,
+            chat_id=state.chat.id,
+            message_id=message_id,
+            data=callback_data,
+            created_at=time.monotonic(),
+        )
         payload = {
             "id": query_id,
             "from": user.to_dict(),
@@ -917,13 +932,13 @@ class BotApiSimulator:
         params: dict[str, Any] = {"language_code": language_code}
         if scope is not None:
             params["scope"] = scope
-        return snapshot({"c": self.state.commands.get(self.methods._scope_key(params), [])})["c"]
+        return snapshot({"c": self.state.commands.get(self.methods.scope_key(params), [])})["c"]
 
     def profile(self, language_code: str = "") -> dict[str, str]:
         """The bot's name, description and short description for a language."""
         params = {"language_code": language_code}
         return {
-            field: self.methods._get_profile(field, params)
+            field: self.methods.profile_text(field, params)
             for field in ("name", "description", "short_description")
         }
 
@@ -959,16 +974,3 @@ def _view(stored: StoredMessage) -> dict[str, Any]:
             "content": stored.file.content,
         }
     return message
-
-
-def _new_query(
-    query_id: str, user: SimulatedUser, state: ChatState, message_id: int, data: str
-) -> CallbackQueryRecord:
-    return CallbackQueryRecord(
-        query_id=query_id,
-        user_id=user.id,
-        chat_id=state.chat.id,
-        message_id=message_id,
-        data=data,
-        created_at=time.monotonic(),
-    )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from telegram import Update
 from telegram.ext import Application
 
 import flows
 from bot.application import build_application
 from bot.config import Settings
+from bot.polling import poll_until_stopped
 from bot.simulator import BotApiSimulator, SimulatedUser
 from bot.storage import Database
 from tests.conftest import TEST_TOKEN
@@ -39,10 +40,11 @@ async def application(
     assert app.post_init is not None
     await app.post_init(app)
     await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    stop = asyncio.Event()
+    polling = asyncio.create_task(poll_until_stopped(app, stop))
     yield app
-    await app.updater.stop()
+    stop.set()
+    await polling
     await app.stop()
     await app.shutdown()
     rejected = [(c.method, c.description) for c in simulator.rejected_calls()]
