@@ -1,10 +1,13 @@
 """CPU cost of one ordinary message: this bot against a bare python-telegram-bot echo bot.
 
 Both process the same text messages through PTB's update processing against the same
-in-memory Bot API; the figure is CPU time (process time) per message. The target is a
-ratio of 1.5 or less.
+in-memory Bot API, one after another; the bot's rate limiter does its full bookkeeping but
+its limit is raised, so the figure is work, not waiting. The figure is
+CPU time (process time) spent handling each message, the idle time between messages left
+out, the best of a few alternating rounds to damp the noise
+of a shared machine. The target is a ratio of 1.5 or less.
 
-    .venv/bin/python benchmarks/cpu_per_message.py [--messages 3000]
+    .venv/bin/python benchmarks/cpu_per_message.py [--messages 2000] [--rate 0] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import flows
 from benchmarks._offline import OfflineBotApi, consent_press, text_update
 from bot.application import build_application
 from bot.config import load_settings
+from bot.ratelimit import TelegramRateLimiter
 from bot.storage import Database, migrate
 
 USERS = 50
@@ -55,13 +59,24 @@ def this_bot(workdir: Path) -> Application:  # type: ignore[type-arg]
     database = Database.from_url(settings.DATABASE_URL)
     migrate(database.engine)
     application = build_application(
-        settings, database, request=OfflineBotApi(), get_updates_request=OfflineBotApi()
+        settings,
+        database,
+        request=OfflineBotApi(),
+        get_updates_request=OfflineBotApi(),
+        # Full limiter bookkeeping, with a limit the benchmark never reaches: it measures
+        # work, not the waiting that keeps a flood under Telegram's limits.
+        rate_limiter=TelegramRateLimiter(overall_per_second=10**9),
     )
     flows.install(application)
     return application
 
 
-async def measure(application: Application, messages: int, warm_up: bool) -> float:  # type: ignore[type-arg]
+async def measure(
+    application: Application,  # type: ignore[type-arg]
+    messages: int,
+    warm_up: bool,
+    rate: float = 0.0,
+) -> float:
     """CPU seconds per message, after each user has started the bot and said yes."""
     await application.initialize()
     update_id = 0
@@ -84,21 +99,31 @@ async def measure(application: Application, messages: int, warm_up: bool) -> flo
                 application.bot,
             )
         )
-    started = time.process_time()
-    for update in updates:
+    interval = 1 / rate if rate else 0.0
+    spent = 0.0
+    clock = time.monotonic()
+    for index, update in enumerate(updates):
+        started = time.process_time()
         await application.process_update(update)
-    spent = time.process_time() - started
+        spent += time.process_time() - started
+        if interval:
+            await asyncio.sleep(max(0.0, clock + (index + 1) * interval - time.monotonic()))
     await application.shutdown()
     return spent / messages
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=0.0, help="messages a second; 0: flat out")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        echo = await measure(echo_bot(), args.messages, warm_up=False)
-        ours = await measure(this_bot(Path(workdir)), args.messages, warm_up=True)
+    echo_runs, our_runs = [], []
+    for _round in range(args.rounds):
+        echo_runs.append(await measure(echo_bot(), args.messages, False, args.rate))
+        with tempfile.TemporaryDirectory() as workdir:
+            our_runs.append(await measure(this_bot(Path(workdir)), args.messages, True, args.rate))
+    echo, ours = min(echo_runs), min(our_runs)
     print(f"echo bot: {echo * 1e6:8.1f} µs CPU per message")
     print(f"this bot: {ours * 1e6:8.1f} µs CPU per message")
     print(f"ratio:    {ours / echo:8.2f} (target 1.5 or less)")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.commands import publish_commands
@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.context import BotContext, Services
 from bot.examinees import ExamineeDirectory
 from bot.persistence import DatabasePersistence
+from bot.ratelimit import TelegramRateLimiter
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
@@ -71,29 +72,13 @@ async def _on_error(update: object, context: BotContext) -> None:
             LOGGER.exception("could not tell the user about an error")
 
 
-def telegram_rate_limiter() -> AIORateLimiter:
-    """Stay under Telegram's 30 sends a second overall and 20 a minute per group.
-
-    aiolimiter is a leaky bucket: a bucket of N that drains at N per period lets 2N through
-    in one rolling period. A bucket of one that drains at 28 a second (or one every 3.05 s
-    per group) can never exceed the limits in any window, and a 429 that slips through
-    anyway is retried after its ``retry_after``.
-    """
-    return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / 28,
-        group_max_rate=1,
-        group_time_period=3.05,
-        max_retries=3,
-    )
-
-
 def build_application(
     settings: Settings,
     database: Database,
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    rate_limiter: TelegramRateLimiter | None = None,
 ) -> Application[Any, BotContext, Any, Any, Any, Any]:
     """The application with services attached; flows are installed by the caller."""
     services = Services(
@@ -112,13 +97,8 @@ def build_application(
         .application_class(DurableApplication)
         .context_types(ContextTypes(context=BotContext))
         .persistence(DatabasePersistence(database))
-        .rate_limiter(telegram_rate_limiter())
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .rate_limiter(rate_limiter or TelegramRateLimiter())
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(post_init)
     )
     if not settings.webhook_mode:

@@ -18,6 +18,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from bot.ratelimit import retry_after_seconds
+
 LOGGER = logging.getLogger(__name__)
 LONG_POLL_SECONDS = 25
 _MAX_BACKOFF = 30.0
@@ -64,7 +66,7 @@ async def poll_until_stopped(
         except (InvalidToken, Conflict):
             raise
         except RetryAfter as exc:
-            await asyncio.sleep(float(exc.retry_after))  # type: ignore[arg-type]
+            await asyncio.sleep(retry_after_seconds(exc))
             continue
         except TimedOut:
             continue

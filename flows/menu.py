@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import Translate
-from bot.messaging import show_in_place
+from bot.messaging import StaticKeyboard, show_in_place
 
 MENU = "menu:main"
 
 
+@cache
 def main_menu(_: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    """The menu in one language; built once per language (see ``StaticKeyboard``)."""
+    return StaticKeyboard(
         [
             [InlineKeyboardButton(_("About the IME"), callback_data="guide:root")],
             [

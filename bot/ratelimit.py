@@ -1,0 +1,142 @@
+"""Keeping the bot's own sends under Telegram's flood limits.
+
+Telegram refuses (429) more than about 30 sends a second overall and 20 a minute into one
+group. A sliding window holds exactly that promise in any rolling window (a leaky bucket
+lets twice its size through in one), costs a few microseconds a request, and a 429 that
+slips through anyway pauses every send for its ``retry_after`` and is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+LOGGER = logging.getLogger(__name__)
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """PTB gives ``retry_after`` as seconds or, opted in, as a timedelta."""
+    delay = error.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``window`` seconds."""
+
+    __slots__ = ("_events", "limit", "window")
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: deque[float] = deque()
+
+    def wait_needed(self, now: float) -> float:
+        events = self._events
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) < self.limit:
+            return 0.0
+        return events[-self.limit] + self.window - now
+
+    def record(self, now: float) -> None:
+        self._events.append(now)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+class TelegramRateLimiter(BaseRateLimiter[int]):
+    """Rate limits for every request that names a chat; others (getUpdates...) pass freely.
+
+    The windows carry a small margin so a request that reaches Telegram a little after it
+    was counted here still falls inside Telegram's own window.
+    """
+
+    def __init__(
+        self,
+        overall_per_second: int = 29,
+        group_per_minute: int = 20,
+        max_retries: int = 3,
+        margin: float = 0.02,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._overall = SlidingWindow(overall_per_second, 1.0 + margin)
+        self._group_limit = group_per_minute
+        self._group_window = 60.0 + margin
+        self._groups: dict[int | str, SlidingWindow] = {}
+        self._max_retries = max_retries
+        self._paused_until = 0.0
+        self._clock = clock
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def _reserve(self, group: int | str | None) -> float:
+        """Count this send now and return 0, or return how long to wait first."""
+        now = self._clock()
+        windows = [self._overall]
+        if group is not None:
+            window = self._groups.get(group)
+            if window is None:
+                window = self._groups[group] = SlidingWindow(self._group_limit, self._group_window)
+            windows.append(window)
+        wait = max([self._paused_until - now, *(w.wait_needed(now) for w in windows)])
+        if wait > 0:
+            return wait
+        for window in windows:
+            window.record(now)
+        if group is not None and len(self._groups) > 1000:
+            self._forget_quiet_groups(now)
+        return 0.0
+
+    def _forget_quiet_groups(self, now: float) -> None:
+        for key in [
+            key for key, w in self._groups.items() if not w.wait_needed(now) and not len(w)
+        ]:
+            del self._groups[key]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        chat_id = data.get("chat_id")
+        if chat_id is None:
+            return await callback(*args, **kwargs)
+        group: int | str | None = None
+        if isinstance(chat_id, str):
+            group = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        elif isinstance(chat_id, int):
+            group = chat_id
+        if isinstance(group, int) and group > 0:
+            group = None
+        retries = rate_limit_args if rate_limit_args is not None else self._max_retries
+        attempt = 0
+        while True:
+            while (wait := self._reserve(group)) > 0:
+                await asyncio.sleep(wait)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                pause = retry_after_seconds(exc)
+                LOGGER.warning("%s hit Telegram's flood limit; pausing %.1f s", endpoint, pause)
+                self._paused_until = max(self._paused_until, self._clock() + pause)
