@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import BotContext
 from bot.guide import ROOT, SCREENS, parent_of
 from bot.i18n import Translate
-from bot.messaging import show_in_place
+from bot.messaging import reply_long, show_in_place
 from flows.menu import back_to_menu_row
 
 PREFIX = "guide:"
@@ -32,7 +32,7 @@ async def open_guide(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     text, markup = render(ROOT, context.gettext)
-    await message.reply_text(text, reply_markup=markup)
+    await reply_long(message, text, reply_markup=markup)
 
 
 async def show_screen(update: Update, context: BotContext) -> None:

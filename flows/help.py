@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext
-from bot.messaging import show_in_place
+from bot.messaging import reply_long, show_in_place
 from flows.menu import main_menu, menu_text
 from flows.onboarding import emergency_numbers
 
@@ -38,7 +38,7 @@ async def show_help(update: Update, context: BotContext) -> None:
         )
         return
     assert update.effective_message is not None
-    await update.effective_message.reply_text(help_text(context), reply_markup=main_menu(_))
+    await reply_long(update.effective_message, help_text(context), reply_markup=main_menu(_))
 
 
 async def not_understood(update: Update, context: BotContext) -> None:

@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.context import BotContext
 from bot.data_rights import erase_person, export_person
 from bot.i18n import Translate
-from bot.messaging import show_in_place
+from bot.messaging import reply_long, show_in_place
 from flows.menu import back_to_menu_row
 from flows.privacy_text import what_i_keep
 
@@ -52,7 +52,7 @@ async def show_privacy(update: Update, context: BotContext) -> None:
         )
         return
     assert update.effective_message is not None
-    await update.effective_message.reply_text(what_i_keep(_), reply_markup=_privacy_keyboard(_))
+    await reply_long(update.effective_message, what_i_keep(_), reply_markup=_privacy_keyboard(_))
 
 
 async def send_export(update: Update, context: BotContext) -> None:

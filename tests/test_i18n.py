@@ -126,3 +126,18 @@ def test_every_message_is_html_telegram_accepts(language: str) -> None:
         except ParseError as exc:
             pytest.fail(f"{language}: {message.id[:50]!r} is not valid HTML: {exc}")
         assert 0 < utf16_len(plain.strip()) <= 4096
+
+
+def test_english_texts_read_at_grade_seven_or_lower() -> None:
+    """CONTENT-GUIDE: patient materials at a 6th to 8th grade level; we aim for 7 or lower."""
+    import textstat
+
+    too_hard = []
+    for message in _catalog("en"):
+        text = TAG.sub("", PLACEHOLDER.sub("Ana", message.id or ""))
+        if len(text.split()) < 8:
+            continue
+        grade = textstat.flesch_kincaid_grade(text)
+        if grade > 7:
+            too_hard.append((grade, text[:60]))
+    assert not too_hard, f"simplify: {too_hard}"
