@@ -17,16 +17,17 @@ from bot.models import utcnow
 
 
 def personal_tables() -> list[type[SQLModel]]:
-    """Every table class with an owner column, in a stable order."""
-    classes = [
-        cls
+    """Every table class with an owner column, rows that point at others first."""
+    classes = {
+        cls.__tablename__: cls
         for cls in vars(models).values()
         if isinstance(cls, type)
         and issubclass(cls, SQLModel)
         and getattr(cls, "__table__", None) is not None
         and getattr(cls, "__owner__", None)
-    ]
-    return sorted(classes, key=lambda cls: cls.__tablename__)
+    }
+    ordered = reversed(SQLModel.metadata.sorted_tables)
+    return [classes[table.name] for table in ordered if table.name in classes]
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -89,3 +89,47 @@ class GroupNotice(SQLModel, table=True):
 
     chat_id: int = _telegram_id(primary_key=True)
     noticed_at: datetime = _when(default_factory=utcnow)
+
+
+class Appointment(SQLModel, table=True):
+    """An IME appointment: when, where or how, and who asked for it."""
+
+    __owner__: ClassVar[str] = "user_id"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = _telegram_id(default=None, index=True, nullable=True)
+    starts_at: datetime = _when()
+    timezone: str = Field(max_length=64)
+    mode: str = Field(default="in_person", max_length=16)
+    place: str | None = Field(default=None, max_length=200)
+    requested_by: str | None = Field(default=None, max_length=16)
+    specialty: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="booked", max_length=16, index=True)
+    created_by: int | None = _telegram_id(default=None, nullable=True)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """One message promised for a moment: a reminder before an appointment or the check-in.
+
+    The table is the only record of what is due; the scheduler just wakes the dispatcher,
+    which claims due rows, sends them and marks them sent.
+    """
+
+    __owner__: ClassVar[str] = "user_id"
+    __table_args__ = (Index("ix_reminder_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True, ondelete="CASCADE")
+    user_id: int = _telegram_id(index=True)
+    kind: str = Field(max_length=16)
+    offset_seconds: int
+    due_at: datetime = _when()
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    claimed_until: datetime | None = _when(nullable=True, default=None)
+    retry_at: datetime | None = _when(nullable=True, default=None)
+    sent_at: datetime | None = _when(nullable=True, default=None)
+    message_id: int | None = _telegram_id(default=None, nullable=True)
+    last_error: str | None = Field(default=None, max_length=300)
