@@ -11,15 +11,21 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.appointments import AppointmentBook, ReminderPlan
+from bot.checklist import PrepChecklist
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import BotContext, Services
 from bot.examinees import ExamineeDirectory
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import TelegramRateLimiter
+from bot.reminder_messages import ReminderSender
+from bot.reminders import ReminderDispatcher
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
+# How often the dispatcher looks for due reminders: the bound on a reminder's lateness.
+DISPATCH_INTERVAL = 0.5
 
 
 class DurableApplication(Application):  # type: ignore[type-arg]
@@ -81,14 +87,34 @@ def build_application(
     rate_limiter: TelegramRateLimiter | None = None,
 ) -> Application[Any, BotContext, Any, Any, Any, Any]:
     """The application with services attached; flows are installed by the caller."""
+    examinees = ExamineeDirectory(database, settings.DEFAULT_LANGUAGE)
     services = Services(
         settings=settings,
         database=database,
-        examinees=ExamineeDirectory(database, settings.DEFAULT_LANGUAGE),
+        examinees=examinees,
+        appointments=AppointmentBook(
+            database, ReminderPlan(settings.REMINDER_OFFSETS, settings.CHECKIN_AFTER)
+        ),
+        checklist=PrepChecklist(database),
     )
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await publish_commands(application.bot, settings.DEFAULT_LANGUAGE)
+        sender = ReminderSender(application.bot, database, examinees, settings.DEFAULT_TIMEZONE)
+        dispatcher = ReminderDispatcher(database, sender.deliver, examinees.mark_blocked)
+        application.bot_data["reminder_dispatcher"] = dispatcher
+
+        async def wake_dispatcher(_context: object) -> None:
+            await dispatcher.dispatch_due_reminders()
+
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            wake_dispatcher,
+            interval=DISPATCH_INTERVAL,
+            first=0,
+            name="reminders",
+            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        )
 
     builder = (
         ApplicationBuilder()

@@ -9,6 +9,9 @@ from bot.i18n import N_, SUPPORTED_LANGUAGES, translator
 PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start, or see the main menu")),
     ("guide", N_("What an IME is and what to expect")),
+    ("appointment", N_("Save your IME appointment")),
+    ("appointments", N_("See, change or cancel your appointments")),
+    ("prep", N_("Your preparation checklist")),
     ("language", N_("Change the language")),
     ("privacy", N_("What I keep about you, and why")),
     ("mydata", N_("Download everything I keep about you")),

@@ -10,6 +10,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.i18n import Translate, translator
 
 if TYPE_CHECKING:
+    from bot.appointments import AppointmentBook
+    from bot.checklist import PrepChecklist
     from bot.config import Settings
     from bot.examinees import ExamineeDirectory
     from bot.models import Examinee
@@ -23,6 +25,8 @@ class Services:
     settings: Settings
     database: Database
     examinees: ExamineeDirectory
+    appointments: AppointmentBook
+    checklist: PrepChecklist
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -133,3 +133,13 @@ class Reminder(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True, default=None)
     message_id: int | None = _telegram_id(default=None, nullable=True)
     last_error: str | None = Field(default=None, max_length=300)
+
+
+class PrepTick(SQLModel, table=True):
+    """A checklist item the examinee has ticked off in /prep."""
+
+    __owner__: ClassVar[str] = "user_id"
+
+    user_id: int = _telegram_id(primary_key=True)
+    item_id: str = Field(primary_key=True, max_length=32)
+    ticked_at: datetime = _when(default_factory=utcnow)

@@ -20,6 +20,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 LOGGER = logging.getLogger(__name__)
+_IN_FLIGHT_POLL = 0.02
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 
@@ -30,28 +31,42 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 class SlidingWindow:
-    """At most ``limit`` events in any ``window`` seconds."""
+    """At most ``limit`` requests reaching Telegram in any ``window`` seconds.
 
-    __slots__ = ("_events", "limit", "window")
+    We cannot see when a request reaches Telegram, only that it is after it started and
+    before its answer came back. So a request counts from its start until its answer
+    (in flight) and then at the moment of its answer: a new request is started only when
+    even the latest possible arrivals of the earlier ones leave room in the window.
+    """
+
+    __slots__ = ("_done", "in_flight", "limit", "window")
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
-        self._events: deque[float] = deque()
+        self._done: deque[float] = deque()
+        self.in_flight = 0
 
     def wait_needed(self, now: float) -> float:
-        events = self._events
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) < self.limit:
+        done = self._done
+        while done and done[0] <= now - self.window:
+            done.popleft()
+        room = self.limit - self.in_flight
+        if len(done) < room:
             return 0.0
-        return events[-self.limit] + self.window - now
+        if room <= 0:
+            return _IN_FLIGHT_POLL
+        return done[-room] + self.window - now
 
-    def record(self, now: float) -> None:
-        self._events.append(now)
+    def start(self) -> None:
+        self.in_flight += 1
+
+    def finish(self, now: float) -> None:
+        self.in_flight -= 1
+        self._done.append(now)
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._done) + self.in_flight
 
 
 class TelegramRateLimiter(BaseRateLimiter[int]):
@@ -83,8 +98,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def _reserve(self, group: int | str | None) -> float:
-        """Count this send now and return 0, or return how long to wait first."""
+    def _reserve(self, group: int | str | None) -> float | list[SlidingWindow]:
+        """Start counting this send and return its windows, or return how long to wait."""
         now = self._clock()
         windows = [self._overall]
         if group is not None:
@@ -96,10 +111,10 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         if wait > 0:
             return wait
         for window in windows:
-            window.record(now)
+            window.start()
         if group is not None and len(self._groups) > 1000:
             self._forget_quiet_groups(now)
-        return 0.0
+        return windows
 
     def _forget_quiet_groups(self, now: float) -> None:
         for key in [
@@ -129,8 +144,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         retries = rate_limit_args if rate_limit_args is not None else self._max_retries
         attempt = 0
         while True:
-            while (wait := self._reserve(group)) > 0:
-                await asyncio.sleep(wait)
+            while isinstance(reserved := self._reserve(group), float):
+                await asyncio.sleep(reserved)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -140,3 +155,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 pause = retry_after_seconds(exc)
                 LOGGER.warning("%s hit Telegram's flood limit; pausing %.1f s", endpoint, pause)
                 self._paused_until = max(self._paused_until, self._clock() + pause)
+            finally:
+                finished = self._clock()
+                for window in reserved:
+                    window.finish(finished)

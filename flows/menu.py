@@ -21,6 +21,10 @@ def main_menu(_: Translate) -> InlineKeyboardMarkup:
         [
             [InlineKeyboardButton(_("About the IME"), callback_data="guide:root")],
             [
+                InlineKeyboardButton(_("My appointments"), callback_data="appt_list"),
+                InlineKeyboardButton(_("Prep checklist"), callback_data="prep:show"),
+            ],
+            [
                 InlineKeyboardButton(_("Language"), callback_data="language:choose"),
                 InlineKeyboardButton(_("Privacy and my data"), callback_data="privacy:show"),
             ],

@@ -25,23 +25,45 @@ def test_sliding_window_allows_exactly_the_limit_in_any_window() -> None:
     window = SlidingWindow(limit=3, window=1.0)
     for at in (0.0, 0.1, 0.2):
         assert window.wait_needed(at) == 0.0
-        window.record(at)
+        window.start()
+        window.finish(at)
     assert window.wait_needed(0.5) == pytest.approx(0.5)
     assert window.wait_needed(1.0) == 0.0
+
+
+def test_requests_in_flight_count_until_answered() -> None:
+    window = SlidingWindow(limit=2, window=1.0)
+    window.start()
+    window.start()
+    assert window.wait_needed(0.0) > 0  # both may still be on their way to Telegram
+    window.finish(0.4)  # answered at 0.4: it reached Telegram at 0.4 at the latest
+    assert window.wait_needed(0.5) > 0
+    window.finish(0.6)
+    assert window.wait_needed(1.4) == 0.0
+
+
+def _allowed(result: object) -> bool:
+    return isinstance(result, list)
 
 
 def test_groups_and_overall_are_counted_separately() -> None:
     clock = FakeClock()
     limiter = TelegramRateLimiter(overall_per_second=5, group_per_minute=2, margin=0, clock=clock)
-    assert limiter._reserve(-100) == 0.0
-    assert limiter._reserve(-100) == 0.0
-    assert limiter._reserve(-100) == pytest.approx(60.0)  # a third group message this minute
-    assert limiter._reserve(-200) == 0.0  # another group is unaffected
-    assert limiter._reserve(None) == 0.0
-    assert limiter._reserve(None) == 0.0
-    assert limiter._reserve(None) == pytest.approx(1.0)  # five sends this second overall
+
+    def send(group: int | None) -> object:
+        result = limiter._reserve(group)
+        if isinstance(result, list):
+            for window in result:
+                window.finish(clock.now)
+        return result
+
+    assert _allowed(send(-100)) and _allowed(send(-100))
+    assert send(-100) == pytest.approx(60.0)  # a third group message this minute
+    assert _allowed(send(-200))  # another group is unaffected
+    assert _allowed(send(None)) and _allowed(send(None))
+    assert send(None) == pytest.approx(1.0)  # five sends this second overall
     clock.now += 1.0
-    assert limiter._reserve(None) == 0.0
+    assert _allowed(send(None))
 
 
 async def test_waits_instead_of_exceeding_the_limit() -> None:

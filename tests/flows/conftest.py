@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,11 +31,34 @@ async def simulator() -> AsyncIterator[BotApiSimulator]:
 
 
 @pytest.fixture
+def bot_settings(simulator: BotApiSimulator, settings: Settings) -> Settings:
+    return settings.model_copy(update={"TELEGRAM_API_BASE_URL": simulator.base_url})
+
+
+@pytest.fixture
 async def application(
-    simulator: BotApiSimulator, settings: Settings, sqlite_database: Database
+    simulator: BotApiSimulator, bot_settings: Settings, sqlite_database: Database
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    settings = settings.model_copy(update={"TELEGRAM_API_BASE_URL": simulator.base_url})
-    app = build_application(settings, sqlite_database)
+    async for app in _running(simulator, bot_settings, sqlite_database):
+        yield app
+
+
+@pytest.fixture
+async def reminder_app(
+    simulator: BotApiSimulator, bot_settings: Settings, sqlite_database: Database
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """The bot with reminders seconds apart: 3 s before the appointment, check-in 4 s after."""
+    quick = bot_settings.model_copy(
+        update={"REMINDER_OFFSETS": (timedelta(seconds=3),), "CHECKIN_AFTER": timedelta(seconds=4)}
+    )
+    async for app in _running(simulator, quick, sqlite_database):
+        yield app
+
+
+async def _running(
+    simulator: BotApiSimulator, settings: Settings, database: Database
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    app = build_application(settings, database)
     flows.install(app)
     await app.initialize()
     assert app.post_init is not None
