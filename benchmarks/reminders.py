@@ -145,15 +145,12 @@ async def burst_of_150(workdir: Path) -> None:
     times = sorted(t for t, _ in arrivals)
     due_ts = due.timestamp()
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    print(
-        f"burst: {len(arrivals)} reminders arrived, {len({c for _, c in arrivals})} distinct chats (150 due)"
-    )
-    print(
-        f"burst: sending rate {(len(times) - 1) / span:.1f} messages a second; 429s from the simulator: {len(rejected)}"
-    )
-    print(
-        f"burst: first reminder {times[0] - due_ts:.2f} s after its time; last {times[-1] - due_ts:.2f} s"
-    )
+    distinct = len({chat for _, chat in arrivals})
+    rate = (len(times) - 1) / span
+    print(f"burst: {len(arrivals)} reminders arrived, {distinct} distinct chats (150 due)")
+    print(f"burst: {rate:.1f} messages a second; 429 answers from the simulator: {len(rejected)}")
+    first, last = times[0] - due_ts, times[-1] - due_ts
+    print(f"burst: first reminder {first:.2f} s after its time; last {last:.2f} s")
 
 
 async def main() -> None:
