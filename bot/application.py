@@ -17,6 +17,7 @@ from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import BotContext, Services
 from bot.examinees import ExamineeDirectory
+from bot.invites import Invitations
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.reminder_messages import ReminderSender
@@ -88,14 +89,16 @@ def build_application(
 ) -> Application[Any, BotContext, Any, Any, Any, Any]:
     """The application with services attached; flows are installed by the caller."""
     examinees = ExamineeDirectory(database, settings.DEFAULT_LANGUAGE)
+    book = AppointmentBook(
+        database, ReminderPlan(settings.REMINDER_OFFSETS, settings.CHECKIN_AFTER)
+    )
     services = Services(
         settings=settings,
         database=database,
         examinees=examinees,
-        appointments=AppointmentBook(
-            database, ReminderPlan(settings.REMINDER_OFFSETS, settings.CHECKIN_AFTER)
-        ),
+        appointments=book,
         checklist=PrepChecklist(database),
+        invites=Invitations(database, book),
     )
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]

@@ -29,7 +29,7 @@ class ReminderPlan:
 class AppointmentBook:
     def __init__(self, database: Database, plan: ReminderPlan) -> None:
         self._database = database
-        self._plan = plan
+        self.plan = plan
 
     def book(
         self,
@@ -43,12 +43,23 @@ class AppointmentBook:
         specialty: str | None = None,
         now: datetime | None = None,
     ) -> Appointment:
-        """Save the appointment and its reminders in one transaction."""
+        """Save the appointment and its reminders in one transaction; idempotent."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         if requested_by is not None and requested_by not in REQUESTERS:
             raise ValueError(f"unknown requester {requested_by!r}")
         with self._database.session() as session:
+            # The same booking twice (a message handled again after a crash, a double
+            # send) is one appointment, with one set of reminders.
+            existing = session.exec(
+                select(Appointment).where(
+                    Appointment.user_id == user_id,
+                    Appointment.starts_at == starts_at,
+                    Appointment.status == BOOKED,
+                )
+            ).first()
+            if existing is not None:
+                return existing
             appointment = Appointment(
                 user_id=user_id,
                 starts_at=starts_at,
@@ -60,7 +71,7 @@ class AppointmentBook:
             )
             session.add(appointment)
             session.flush()
-            schedule(session, appointment, self._plan.offsets, self._plan.checkin_after, now)
+            schedule(session, appointment, self.plan.offsets, self.plan.checkin_after, now)
             session.commit()
             return appointment
 
@@ -111,6 +122,6 @@ class AppointmentBook:
             appointment.starts_at = starts_at
             appointment.status = BOOKED
             appointment.updated_at = utcnow()
-            schedule(session, appointment, self._plan.offsets, self._plan.checkin_after, now)
+            schedule(session, appointment, self.plan.offsets, self.plan.checkin_after, now)
             session.commit()
             return appointment

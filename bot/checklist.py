@@ -18,16 +18,14 @@ class PrepChecklist:
             rows = session.exec(select(PrepTick.item_id).where(PrepTick.user_id == user_id))
             return set(rows.all())
 
-    def toggle(self, user_id: int, item_id: str) -> bool:
-        """Tick or untick an item; return whether it is now ticked. Unknown ids are refused."""
+    def set(self, user_id: int, item_id: str, done: bool) -> None:
+        """Tick or untick an item. Setting (not toggling) keeps a repeated tap harmless."""
         if checklist_item(item_id) is None:
             raise KeyError(item_id)
         with self._database.session() as session:
             row = session.get(PrepTick, (user_id, item_id))
-            if row is None:
+            if done and row is None:
                 session.add(PrepTick(user_id=user_id, item_id=item_id))
-                session.commit()
-                return True
-            session.delete(row)
+            elif not done and row is not None:
+                session.delete(row)
             session.commit()
-            return False

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.checklist import PrepChecklist
     from bot.config import Settings
     from bot.examinees import ExamineeDirectory
+    from bot.invites import Invitations
     from bot.models import Examinee
     from bot.storage import Database
 
@@ -27,6 +28,7 @@ class Services:
     examinees: ExamineeDirectory
     appointments: AppointmentBook
     checklist: PrepChecklist
+    invites: Invitations
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from telegram import User
 
 from bot import crud
 from bot.i18n import SUPPORTED_LANGUAGES, pick_language
 from bot.models import Examinee, utcnow
 from bot.storage import Database
+
+# Zone names the system lists but a person should never get: one depends on the server.
+_UNUSABLE_ZONES = frozenset({"localtime", "Factory"})
+
+
+@cache
+def _zones() -> tuple[dict[str, str], dict[str, str]]:
+    """Every IANA zone by its folded name, and by its folded last part (the city)."""
+    names = sorted(available_timezones() - _UNUSABLE_ZONES)
+    by_name = {_folded(name): name for name in names}
+    by_city: dict[str, str] = {}
+    # Fewest parts first, so America/Buenos_Aires wins over its alias in America/Argentina/.
+    for name in sorted((n for n in names if "/" in n), key=lambda n: (n.count("/"), n)):
+        by_city.setdefault(_folded(name.rsplit("/", 1)[1]), name)
+    return by_name, by_city
+
+
+def _folded(text: str) -> str:
+    return "_".join(text.replace("_", " ").split()).casefold()
+
+
+def find_timezone(typed: str) -> str | None:
+    """The IANA zone a person typed, e.g. ``Europe/Paris``, ``europe/paris`` or ``Paris``.
+
+    Case and spaces for underscores don't matter; a city alone is accepted when it names a
+    zone. ``None`` when no zone matches.
+    """
+    by_name, by_city = _zones()
+    key = _folded(typed.strip().strip("/"))
+    if not key or len(key) > 64:
+        return None
+    return by_name.get(key) or by_city.get(key)
 
 
 class ExamineeDirectory:
@@ -55,6 +90,12 @@ class ExamineeDirectory:
         if language not in SUPPORTED_LANGUAGES:
             raise ValueError(f"unsupported language {language!r}")
         return self._update(user_id, language=language)
+
+    def set_timezone(self, user_id: int, zone: str) -> Examinee:
+        """Remember the person's IANA time zone; only an exact, known name is accepted."""
+        if _zones()[0].get(_folded(zone)) != zone:
+            raise ValueError(f"unknown time zone {zone!r}")
+        return self._update(user_id, timezone=zone)
 
     def record_consent(self, user_id: int) -> Examinee:
         return self._update(user_id, consented_at=utcnow())

@@ -143,3 +143,17 @@ class PrepTick(SQLModel, table=True):
     user_id: int = _telegram_id(primary_key=True)
     item_id: str = Field(primary_key=True, max_length=32)
     ticked_at: datetime = _when(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """A single-use deep link a coordinator made for an appointment; only its hash is kept."""
+
+    __owner__: ClassVar[str] = "used_by"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True, ondelete="CASCADE")
+    created_by: int = _telegram_id()
+    created_at: datetime = _when(default_factory=utcnow)
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True, default=None)
+    used_by: int | None = _telegram_id(default=None, nullable=True, index=True)

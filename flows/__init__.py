@@ -21,11 +21,22 @@ warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWar
 
 def install(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every flow's handlers in their groups."""
-    from flows import appointments, gate, guide, help, language, menu, onboarding, prep, privacy
+    from flows import (
+        appointments,
+        gate,
+        guide,
+        help,
+        invites,
+        language,
+        menu,
+        onboarding,
+        prep,
+        privacy,
+    )
 
     for handler in gate.handlers():
         application.add_handler(handler, GATE_GROUP)
-    for module in (onboarding, appointments, menu, guide, prep, language, privacy, help):
+    for module in (onboarding, appointments, invites, menu, guide, prep, language, privacy, help):
         for handler in module.handlers():
             application.add_handler(handler, FLOWS_GROUP)
     for handler in help.fallback_handlers():

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from babel.dates import format_date, get_timezone_location
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -15,7 +16,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import calendar_keyboard as cal
 from bot.appointment_input import (
+    MAX_AHEAD,
     InputError,
     InputProblem,
     parse_appointment_text,
@@ -26,6 +29,7 @@ from bot.appointments import REQUESTERS
 from bot.calendar_file import appointment_ics
 from bot.context import BotContext
 from bot.crisis_lines import crisis_line_for
+from bot.examinees import find_timezone
 from bot.i18n import N_, Translate, format_when, translator
 from bot.messaging import escape, show_in_place
 from bot.models import Appointment, utcnow
@@ -40,15 +44,15 @@ from bot.reminder_messages import (
 )
 from flows.menu import back_to_menu_row
 
-ASK_DATE, ASK_TIME, ASK_MODE, ASK_PLACE, ASK_REQUESTER, CONFIRM, ASK_NEW_TIME = (
-    "ask_date",
-    "ask_time",
-    "ask_mode",
-    "ask_place",
-    "ask_requester",
-    "confirm",
-    "ask_new_time",
-)
+ASK_DATE = "ask_date"
+ASK_TIME = "ask_time"
+ASK_ZONE = "ask_zone"
+ASK_MODE = "ask_mode"
+ASK_PLACE = "ask_place"
+ASK_REQUESTER = "ask_requester"
+ASK_SPECIALTY = "ask_specialty"
+CONFIRM = "confirm"
+ASK_NEW_TIME = "ask_new_time"
 # Messages to the coordinators' chat, in the operator's DEFAULT_LANGUAGE.
 RESCHEDULE_NOTICE = N_("{name} (@{username}, id {id}) needs to reschedule the IME on {when}.")
 HARD_EXAM_NOTICE = N_("{name} (@{username}, id {id}) said their IME was hard.")
@@ -56,6 +60,22 @@ TALK_NOTICE = N_("{name} (@{username}, id {id}) asked to talk to someone after t
 DRAFT = "appointment_draft"
 MOVING = "appointment_moving"
 CALENDAR_ALARMS = (timedelta(days=1), timedelta(hours=2))
+# The zones offered under "Change": where people using English, French or Spanish mostly live.
+COMMON_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Halifax",
+    "America/Mexico_City",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Australia/Sydney",
+    "UTC",
+)
+SPECIALTY_MAX_LENGTH = 100
 
 
 def _zone(context: BotContext) -> str:
@@ -63,9 +83,24 @@ def _zone(context: BotContext) -> str:
     return (examinee.timezone if examinee else None) or context.services.settings.DEFAULT_TIMEZONE
 
 
+def _today(context: BotContext) -> date:
+    return datetime.now(ZoneInfo(_zone(context))).date()
+
+
 def _example(context: BotContext) -> str:
-    soon = datetime.now(ZoneInfo(_zone(context))).date() + timedelta(days=14)
+    soon = _today(context) + timedelta(days=14)
     return f"/appointment {soon.isoformat()} 14:30"
+
+
+async def _show(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """The next screen: in place of the tapped message, or as a reply to a typed answer."""
+    if update.callback_query is not None:
+        await show_in_place(update.callback_query, text, markup, context.chat_data)
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 def _reason(problem: InputProblem, _: Translate) -> str:
@@ -173,6 +208,29 @@ async def book_in_one_line(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+def _date_question(context: BotContext) -> str:
+    _ = context.gettext
+    return _("<b>What is the date?</b> Tap a day, or type it like {example}.").format(
+        example=(_today(context) + timedelta(days=14)).isoformat()
+    )
+
+
+def _calendar(
+    context: BotContext, year: int | None = None, month: int | None = None
+) -> InlineKeyboardMarkup:
+    today = _today(context)
+    return cal.calendar_keyboard(year or today.year, month or today.month, context.language, today)
+
+
+def _screen_text(update: Update, fallback: str) -> str:
+    """The HTML of the message under the tapped button, to keep its text while its keyboard
+    changes; ``fallback`` when Telegram no longer sends that message."""
+    message = update.callback_query.message if update.callback_query else None
+    if isinstance(message, Message) and message.text:
+        return message.text_html
+    return fallback
+
+
 async def start_guided(update: Update, context: BotContext) -> int | str:
     if context.args:
         return await book_in_one_line(update, context)
@@ -184,18 +242,23 @@ async def start_guided(update: Update, context: BotContext) -> int | str:
     await update.effective_message.reply_text(
         _("Let's save your appointment. You can stop at any time with /cancel.")
         + "\n\n"
-        + _("<b>What is the date?</b> For example: {example}").format(
-            example=(datetime.now(ZoneInfo(_zone(context))).date() + timedelta(days=14)).isoformat()
-        )
+        + _date_question(context),
+        reply_markup=_calendar(context),
     )
     return ASK_DATE
+
+
+async def _ask_time(context: BotContext, chat_id: int) -> str:
+    _ = context.gettext
+    await context.bot.send_message(chat_id, _("<b>What time does it start?</b> For example: 14:30"))
+    return ASK_TIME
 
 
 async def got_date(update: Update, context: BotContext) -> str:
     _ = context.gettext
     message = update.effective_message
     assert message is not None and message.text is not None
-    today = datetime.now(ZoneInfo(_zone(context))).date()
+    today = _today(context)
     parsed = parse_date(message.text, language=context.language, today=today)
     if isinstance(parsed, InputError):
         await message.reply_text(
@@ -205,8 +268,91 @@ async def got_date(update: Update, context: BotContext) -> str:
         )
         return ASK_DATE
     context.user_data[DRAFT]["date"] = parsed.isoformat()  # type: ignore[index]
-    await message.reply_text(_("<b>What time does it start?</b> For example: 14:30"))
-    return ASK_TIME
+    return await _ask_time(context, message.chat_id)
+
+
+async def picked_day(update: Update, context: BotContext) -> str:
+    """A day tapped on the calendar: keep the question, show the day chosen, ask the time."""
+    _ = context.gettext
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    day = cal.picked_day(query.data)
+    today = _today(context)
+    if day is None or not today <= day <= today + MAX_AHEAD:
+        # A calendar left open since an earlier day: show it again as it is today.
+        await query.answer(_("That day can't be chosen. Please pick another."))
+        shown = day or today
+        await show_in_place(
+            query,
+            _screen_text(update, _date_question(context)),
+            _calendar(context, shown.year, shown.month),
+            context.chat_data,
+        )
+        return ASK_DATE
+    await query.answer()
+    context.user_data[DRAFT]["date"] = day.isoformat()  # type: ignore[index]
+    chosen = format_date(day, "full", locale=context.language)
+    await show_in_place(
+        query,
+        _screen_text(update, _date_question(context)) + f"\n\n<b>{escape(chosen)}</b>",
+        None,
+        context.chat_data,
+    )
+    return await _ask_time(context, update.effective_chat.id)
+
+
+async def turned_month(update: Update, context: BotContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    year, month = cal.wanted_month(query.data) or (None, None)
+    await show_in_place(
+        query,
+        _screen_text(update, _date_question(context)),
+        _calendar(context, year, month),
+        context.chat_data,
+    )
+    return ASK_DATE
+
+
+async def calendar_noop(update: Update, context: BotContext) -> None:
+    """A calendar title, weekday or blank day: nothing to do but stop the button's spinner."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+def _zone_check(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context.gettext
+    return (
+        _("Your time zone is {zone}. Is that right?").format(
+            zone=f"<b>{escape(_zone(context))}</b>"
+        ),
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(_("Yes"), callback_data="book_zone:keep"),
+                    InlineKeyboardButton(_("Change"), callback_data="book_zone:change"),
+                ]
+            ]
+        ),
+    )
+
+
+def _zone_choices(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context.gettext
+    buttons = [
+        InlineKeyboardButton(
+            get_timezone_location(zone, locale=context.language, return_city=True),
+            callback_data=f"book_zone:set:{zone}",
+        )
+        for zone in COMMON_ZONES
+    ]
+    return (
+        _("<b>Which time zone are you in?</b> Tap one, or type its name, like {example}.").format(
+            example="America/Vancouver"
+        ),
+        InlineKeyboardMarkup([buttons[start : start + 2] for start in range(0, len(buttons), 2)]),
+    )
 
 
 async def got_time(update: Update, context: BotContext) -> str:
@@ -214,38 +360,99 @@ async def got_time(update: Update, context: BotContext) -> str:
     message = update.effective_message
     assert message is not None and message.text is not None
     parsed = parse_time(message.text, language=context.language)
+    if isinstance(parsed, InputError):
+        if parsed.problem == InputProblem.MALFORMED:
+            await message.reply_text(
+                _("I couldn't read that time. Please write it like 14:30 or 2:30 pm.")
+            )
+        else:
+            await message.reply_text(
+                _reason(parsed.problem, _) + " " + _("What time does it start?")
+            )
+        return ASK_TIME
     draft = context.user_data[DRAFT]  # type: ignore[index]
-    if not isinstance(parsed, InputError):
-        day = date.fromisoformat(draft["date"])
-        check = parse_appointment_text(
-            f"{day.isoformat()} {parsed.strftime('%H:%M')}",
-            zone=_zone(context),
-            language=context.language,
-            now=utcnow(),
+    draft["time"] = parsed.strftime("%H:%M")
+    if "zone" in draft:  # chosen already; we came back here because the time didn't fit
+        return await _settle_when(update, context)
+    text, markup = _zone_check(context)
+    await message.reply_text(text, reply_markup=markup)
+    return ASK_ZONE
+
+
+async def change_zone(update: Update, context: BotContext) -> str:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await show_in_place(query, *_zone_choices(context), context.chat_data)
+    return ASK_ZONE
+
+
+async def keep_zone(update: Update, context: BotContext) -> str:
+    """'Yes' to the zone shown: work out the moment in it."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    context.user_data[DRAFT]["zone"] = _zone(context)  # type: ignore[index]
+    return await _settle_when(update, context)
+
+
+async def got_zone(update: Update, context: BotContext) -> str:
+    """A zone tapped in the list or typed: remember it for next time, work out the moment."""
+    _ = context.gettext
+    query = update.callback_query
+    assert context.examinee is not None
+    if query is not None:
+        assert query.data is not None
+        await query.answer()
+        zone = find_timezone(query.data.removeprefix("book_zone:set:"))
+        if zone is None:
+            await show_in_place(query, *_zone_choices(context), context.chat_data)
+            return ASK_ZONE
+    else:
+        assert update.effective_message is not None and update.effective_message.text
+        typed = update.effective_message.text.strip()
+        zone = find_timezone(typed)
+        if zone is None:
+            await update.effective_message.reply_text(
+                _(
+                    "I don't know the time zone “{name}”. "
+                    "Please type a name like {example}, or tap a button above."
+                ).format(name=escape(typed[:64]), example="Europe/Paris")
+            )
+            return ASK_ZONE
+    if zone != context.examinee.timezone:
+        context.examinee = context.services.examinees.set_timezone(context.examinee.user_id, zone)
+    context.user_data[DRAFT]["zone"] = zone  # type: ignore[index]
+    return await _settle_when(update, context)
+
+
+async def _settle_when(update: Update, context: BotContext) -> str:
+    """The start moment from the day and time, in the zone chosen; or back to the time."""
+    _ = context.gettext
+    draft = context.user_data[DRAFT]  # type: ignore[index]
+    check = parse_appointment_text(
+        f"{draft['date']} {draft['time']}",
+        zone=draft["zone"],
+        language=context.language,
+        now=utcnow(),
+    )
+    if isinstance(check, InputError):
+        await _show(
+            update, context, _reason(check.problem, _) + " " + _("What time does it start?"), None
         )
-        if not isinstance(check, InputError):
-            draft["starts_at"] = check.starts_at.isoformat()
-            await message.reply_text(
-                _("<b>Is it in person, or by video or phone?</b>"),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [InlineKeyboardButton(_("In person"), callback_data="book_mode:in_person")],
-                        [
-                            InlineKeyboardButton(
-                                _("By video or phone"), callback_data="book_mode:remote"
-                            )
-                        ],
-                    ]
-                ),
-            )
-            return ASK_MODE
-        if check.problem != InputProblem.MALFORMED:
-            await message.reply_text(
-                _reason(check.problem, _) + " " + _("What time does it start?")
-            )
-            return ASK_TIME
-    await message.reply_text(_("I couldn't read that time. Please write it like 14:30 or 2:30 pm."))
-    return ASK_TIME
+        return ASK_TIME
+    draft["starts_at"] = check.starts_at.isoformat()
+    await _show(
+        update,
+        context,
+        _("<b>Is it in person, or by video or phone?</b>"),
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(_("In person"), callback_data="book_mode:in_person")],
+                [InlineKeyboardButton(_("By video or phone"), callback_data="book_mode:remote")],
+            ]
+        ),
+    )
+    return ASK_MODE
 
 
 def _requester_keyboard(_: Translate) -> InlineKeyboardMarkup:
@@ -303,10 +510,11 @@ def _draft_appointment(context: BotContext) -> Appointment:
     return Appointment(
         user_id=context.examinee.user_id if context.examinee else None,
         starts_at=datetime.fromisoformat(draft["starts_at"]),
-        timezone=_zone(context),
+        timezone=draft.get("zone") or _zone(context),
         mode=draft.get("mode", "in_person"),
         place=draft.get("place"),
         requested_by=draft.get("requested_by"),
+        specialty=draft.get("specialty"),
     )
 
 
@@ -318,10 +526,43 @@ async def got_requester(update: Update, context: BotContext) -> str:
     who = query.data.split(":", 1)[1]
     if who in REQUESTERS:
         context.user_data[DRAFT]["requested_by"] = who  # type: ignore[index]
-    summary = describe_appointment(_draft_appointment(context), context.language, _zone(context))
     await show_in_place(
         query,
-        _("<b>Please check:</b>") + "\n\n" + summary,
+        _("<b>Do you know the examiner's field?</b>")
+        + "\n"
+        + _(
+            "The examiner is the doctor who does the IME. Their field could be, for example, "
+            "psychiatry or addiction medicine. Type it, or tap Skip."
+        ),
+        InlineKeyboardMarkup([[InlineKeyboardButton(_("Skip"), callback_data="book_field:skip")]]),
+        context.chat_data,
+    )
+    return ASK_SPECIALTY
+
+
+async def got_specialty(update: Update, context: BotContext) -> str:
+    _ = context.gettext
+    draft = context.user_data[DRAFT]  # type: ignore[index]
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    else:
+        assert update.effective_message is not None and update.effective_message.text
+        typed = update.effective_message.text.strip()
+        if len(typed) > SPECIALTY_MAX_LENGTH:
+            await update.effective_message.reply_text(
+                _(
+                    "That is a bit long. Please use {limit} characters or fewer, or tap Skip."
+                ).format(limit=SPECIALTY_MAX_LENGTH)
+            )
+            return ASK_SPECIALTY
+        draft["specialty"] = typed or None
+    appointment = _draft_appointment(context)
+    await _show(
+        update,
+        context,
+        _("<b>Please check:</b>")
+        + "\n\n"
+        + describe_appointment(appointment, context.language, appointment.timezone),
         InlineKeyboardMarkup(
             [
                 [InlineKeyboardButton(_("Save"), callback_data="book:save")],
@@ -329,7 +570,6 @@ async def got_requester(update: Update, context: BotContext) -> str:
                 [InlineKeyboardButton(_("Cancel"), callback_data="book:cancel")],
             ]
         ),
-        context.chat_data,
     )
     return CONFIRM
 
@@ -343,7 +583,10 @@ async def confirmed(update: Update, context: BotContext) -> int | str:
     if choice == "edit":
         context.user_data[DRAFT] = {}  # type: ignore[index]
         await show_in_place(
-            query, _("Okay, let's start again. <b>What is the date?</b>"), None, context.chat_data
+            query,
+            _("Okay, let's start again.") + "\n\n" + _date_question(context),
+            _calendar(context),
+            context.chat_data,
         )
         return ASK_DATE
     if choice == "cancel":
@@ -358,6 +601,7 @@ async def confirmed(update: Update, context: BotContext) -> int | str:
         mode=draft.mode,
         place=draft.place,
         requested_by=draft.requested_by,
+        specialty=draft.specialty,
     )
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await show_in_place(query, _("Saved."), None, context.chat_data)
@@ -612,14 +856,28 @@ def handlers() -> list[ConversationHandler | CommandHandler | CallbackQueryHandl
                 CallbackQueryHandler(ask_new_time, pattern=r"^appt_change:\d+$"),
             ],
             states={
-                ASK_DATE: [MessageHandler(text, got_date)],
+                ASK_DATE: [
+                    MessageHandler(text, got_date),
+                    CallbackQueryHandler(picked_day, pattern=cal.DAY_PATTERN),
+                    CallbackQueryHandler(turned_month, pattern=cal.MONTH_PATTERN),
+                ],
                 ASK_TIME: [MessageHandler(text, got_time)],
+                ASK_ZONE: [
+                    CallbackQueryHandler(change_zone, pattern="^book_zone:change$"),
+                    CallbackQueryHandler(keep_zone, pattern="^book_zone:keep$"),
+                    CallbackQueryHandler(got_zone, pattern="^book_zone:set:"),
+                    MessageHandler(text, got_zone),
+                ],
                 ASK_MODE: [CallbackQueryHandler(got_mode, pattern="^book_mode:")],
                 ASK_PLACE: [
                     MessageHandler(text, got_place),
                     CallbackQueryHandler(got_place, pattern="^book_place:skip$"),
                 ],
                 ASK_REQUESTER: [CallbackQueryHandler(got_requester, pattern="^book_who:")],
+                ASK_SPECIALTY: [
+                    MessageHandler(text, got_specialty),
+                    CallbackQueryHandler(got_specialty, pattern="^book_field:skip$"),
+                ],
                 CONFIRM: [CallbackQueryHandler(confirmed, pattern="^book:")],
                 ASK_NEW_TIME: [MessageHandler(text, got_new_time)],
             },
@@ -628,6 +886,7 @@ def handlers() -> list[ConversationHandler | CommandHandler | CallbackQueryHandl
                 MessageHandler(text, reask),
             ],
         ),
+        CallbackQueryHandler(calendar_noop, pattern=cal.NOOP_PATTERN),
         CommandHandler("appointments", list_appointments, filters=private),
         CallbackQueryHandler(list_appointments, pattern="^appt_list$"),
         CallbackQueryHandler(cancel_appointment, pattern=r"^appt_cancel:\d+$"),

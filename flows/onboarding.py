@@ -16,7 +16,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.crisis_lines import crisis_line_for
 from bot.i18n import Translate
+from bot.invites import is_invite_payload
 from bot.messaging import escape, show_in_place
+from flows.invites import welcome_invited
 from flows.menu import main_menu, menu_text
 from flows.privacy_text import what_i_keep
 
@@ -60,6 +62,13 @@ def _introduction(context: BotContext, name: str) -> str:
     ).format(name=escape(name), emergency=emergency_numbers(context))
 
 
+async def _act_on_payload(update: Update, context: BotContext) -> None:
+    """A deep link opened before consent is acted on once the person has agreed."""
+    payload = context.user_data.pop(PENDING_PAYLOAD, None)  # type: ignore[union-attr]
+    if is_invite_payload(payload):
+        await welcome_invited(update, context, payload)
+
+
 async def start(update: Update, context: BotContext) -> str | int:
     _ = context.gettext
     message, examinee = update.effective_message, context.examinee
@@ -74,6 +83,7 @@ async def start(update: Update, context: BotContext) -> str | int:
             + menu_text(_),
             reply_markup=main_menu(_),
         )
+        await _act_on_payload(update, context)
         return ConversationHandler.END
     await message.reply_text(_introduction(context, examinee.first_name))
     await message.reply_text(
@@ -94,6 +104,7 @@ async def consent_given(update: Update, context: BotContext) -> int:
         main_menu(_),
         context.chat_data,
     )
+    await _act_on_payload(update, context)
     return ConversationHandler.END
 
 

@@ -29,7 +29,7 @@ def render(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         [
             InlineKeyboardButton(
                 ("✅ " if item.id in ticked else "⬜ ") + item.text_in(context.language),
-                callback_data=PREFIX + "tick:" + item.id,
+                callback_data=f"{PREFIX}{'off' if item.id in ticked else 'on'}:{item.id}",
             )
         ]
         for item in items
@@ -73,9 +73,9 @@ async def tick(update: Update, context: BotContext) -> None:
     if context.examinee is None or context.examinee.consented_at is None:
         await query.answer(_("Send /start first."))
         return
-    item_id = query.data.removeprefix(PREFIX + "tick:")
+    _prefix, state, item_id = query.data.split(":", 2)
     try:
-        context.services.checklist.toggle(context.examinee.user_id, item_id)
+        context.services.checklist.set(context.examinee.user_id, item_id, done=state == "on")
     except KeyError:
         await query.answer(_("This item is no longer on the list."))
     else:
@@ -88,5 +88,5 @@ def handlers() -> list[CommandHandler | CallbackQueryHandler]:  # type: ignore[t
     return [
         CommandHandler("prep", show_checklist, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(show_checklist, pattern=f"^{PREFIX}show$"),
-        CallbackQueryHandler(tick, pattern=f"^{PREFIX}tick:"),
+        CallbackQueryHandler(tick, pattern=f"^{PREFIX}(on|off):"),
     ]

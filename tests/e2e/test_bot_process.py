@@ -280,3 +280,51 @@ def test_tryout_chats_in_the_terminal() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Hola" in done.stdout and "[1]" in done.stdout
+
+
+def _sent_texts(simulator: BotApiSimulator, chat_id: int) -> list[str]:
+    return [
+        str(call.params.get("text", ""))
+        for call in simulator.calls_of("sendMessage")
+        if call.ok and str(call.params.get("chat_id")) == str(chat_id)
+    ]
+
+
+async def test_reminders_survive_sigkill_and_arrive_once(
+    simulator: BotApiSimulator, workdir: Path, database_file: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    env = _environment(simulator.base_url, database_file, REMINDER_OFFSETS="4s", CHECKIN_AFTER="4s")
+    first = BotProcess(workdir, env)
+    await first.start()
+    person = Person(simulator, SimulatedUser(id=61, first_name="Rae", language_code="en"))
+    await person.say("/start", replies=2, timeout=20)
+    await person.press("Yes, that's okay")
+    starts = datetime.now(UTC) + timedelta(seconds=9)
+    await person.say(f"/appointment {starts.strftime('%Y-%m-%dT%H:%M:%S')}", replies=2)
+    first.kill()  # the reminder (due in about 5 s) exists only in the database now
+    await asyncio.wait_for(first.process.wait(), 10)  # type: ignore[union-attr]
+    second = BotProcess(workdir, env)
+    third = BotProcess(workdir, env)
+    await second.start()
+    try:
+        reminder = await simulator.wait_for_message(
+            person.chat_id, lambda m: "Reminder" in m.get("text", ""), timeout=20
+        )
+        lateness = reminder["date"] - (starts - timedelta(seconds=4)).timestamp()
+        assert lateness < 2  # Telegram dates are whole seconds
+        second.kill()  # and again between the reminder and the check-in
+        await asyncio.wait_for(second.process.wait(), 10)  # type: ignore[union-attr]
+        await third.start()
+        await simulator.wait_for_message(
+            person.chat_id, lambda m: "How did your exam go" in m.get("text", ""), timeout=20
+        )
+        await asyncio.sleep(2)  # anything sent twice would arrive by now
+        texts = _sent_texts(simulator, person.chat_id)
+        assert sum("Reminder" in text for text in texts) == 1, [t[:50] for t in texts]
+        assert sum("How did your exam go" in text for text in texts) == 1
+    finally:
+        for process in (second, third):
+            if process.alive:
+                await process.stop()

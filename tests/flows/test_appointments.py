@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from bot.models import Appointment, PrepTick, Reminder
+from bot.models import Appointment, Examinee, PrepTick, Reminder
 from bot.simulator import BotApiSimulator
 from bot.storage import Database
 from tests.support import Person, buttons
@@ -75,21 +76,128 @@ async def test_booking_needs_consent(person_factory: Any, sqlite_database: Datab
     assert _appointments(sqlite_database, person.user.id) == []
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()  # the tests' DEFAULT_TIMEZONE is UTC
+
+
+def _data(message: dict[str, Any]) -> list[str]:
+    return [data for _label, data in buttons(message)]
+
+
+async def _tap(person: Person, message: dict[str, Any], data: str) -> dict[str, Any]:
+    """Tap the button carrying ``data``; wait until the bot has changed something."""
+    assert data in _data(message), f"no {data!r} in {_data(message)}"
+    before = person.bot_messages()
+    answer = await person.press_data(message["message_id"], data)
+    await person.simulator.wait_for(lambda: person.bot_messages() != before, 5)
+    return answer
+
+
 async def test_guided_booking(ana: Person, sqlite_database: Database) -> None:
     await onboard(ana)
-    await ana.say("/appointment")
+    (question,) = await ana.say("/appointment")
+    assert "What is the date?" in question["text"]
+    assert f"cal:day:{_today().isoformat()}" in _data(question)
     (reply,) = await ana.say("not a date")
     assert "couldn't use that date" in reply["text"]
-    await ana.say(_future(20))
-    (mode_question,) = await ana.say("9:15")
-    await ana.press("By video or phone", mode_question)
+
+    day = _today() + timedelta(days=20)
+    if day.month != _today().month:
+        await _tap(ana, question, f"cal:month:{day:%Y-%m}")
+        question = ana.message(question["message_id"])
+    await _tap(ana, question, f"cal:day:{day.isoformat()}")
+    picked = ana.message(question["message_id"])
+    assert "reply_markup" not in picked and str(day.day) in picked["text"]
+    time_question = await ana.next()
+    assert "What time" in time_question["text"]
+
+    (zone_question,) = await ana.say("9:15")
+    assert "Your time zone is UTC" in zone_question["text"]
+    await ana.press("Change", zone_question)
+    await ana.press("Paris", ana.message(zone_question["message_id"]))
+    assert "in person" in ana.message(zone_question["message_id"])["text"]
+    with sqlite_database.session() as session:
+        assert session.get(Examinee, ana.user.id).timezone == "Europe/Paris"  # type: ignore[union-attr]
+
+    await ana.press("By video or phone")
     await ana.press("an insurer")
-    assert "Please check" in ana.last()["text"] and "By video or phone" in ana.last()["text"]
-    await ana.press("Save")
+    assert "examiner's field" in ana.last()["text"]
+    (summary,) = await ana.say("Psychiatry & <addiction> medicine")
+    assert "Please check" in summary["text"] and "By video or phone" in summary["text"]
+    assert "Examiner's field: Psychiatry & <addiction> medicine" in summary["text"]
+    assert "Central European" in summary["text"]  # the time is shown in the zone chosen
+    await ana.press("Save", summary)
     await ana.next()  # the confirmation
     await ana.next()  # the calendar file
     (appointment,) = _appointments(sqlite_database, ana.user.id)
     assert (appointment.mode, appointment.requested_by) == ("remote", "insurer")
+    assert appointment.specialty == "Psychiatry & <addiction> medicine"
+    assert appointment.timezone == "Europe/Paris"
+    paris = datetime.combine(day, time(9, 15), tzinfo=ZoneInfo("Europe/Paris"))
+    assert appointment.starts_at == paris.astimezone(UTC)
+
+
+async def test_calendar_months_turn_in_place(ana: Person) -> None:
+    await onboard(ana)
+    (question,) = await ana.say("/appointment")
+    this_month, next_month = _today(), (_today().replace(day=1) + timedelta(days=32))
+    assert f"cal:month:{this_month:%Y-%m}" not in _data(question)  # nothing before this month
+    answer = await ana.press(
+        question["reply_markup"]["inline_keyboard"][0][0]["text"], question, expect_change=False
+    )  # the month's title does nothing
+    assert answer is not None and ana.message(question["message_id"]) == question
+
+    await _tap(ana, question, f"cal:month:{next_month:%Y-%m}")
+    turned = ana.message(question["message_id"])
+    assert turned["text"] == question["text"] and turned.get("entities") == question.get("entities")
+    assert f"cal:day:{next_month:%Y-%m}-01" in _data(turned)
+    assert f"cal:day:{this_month.isoformat()}" not in _data(turned)
+    await _tap(ana, turned, f"cal:month:{this_month:%Y-%m}")
+    assert ana.message(question["message_id"])["reply_markup"] == question["reply_markup"]
+    # A date can still be typed while the calendar is shown.
+    (time_question,) = await ana.say(f"{this_month + timedelta(days=40):%Y-%m-%d}")
+    assert "What time" in time_question["text"]
+
+
+async def test_the_calendar_is_in_the_persons_language(person_factory: Any) -> None:
+    marie: Person = person_factory(user_id=1003, language="fr", first_name="Marie")
+    await onboard(marie)
+    (question,) = await marie.say("/appointment")
+    rows = question["reply_markup"]["inline_keyboard"]
+    assert [button["text"] for button in rows[1]] == ["L", "M", "M", "J", "V", "S", "D"]
+    assert rows[0][0]["text"].split()[-1] == str(_today().year)
+
+
+async def test_a_typed_zone_is_checked_and_remembered(
+    ana: Person, sqlite_database: Database
+) -> None:
+    await onboard(ana)
+    await ana.say("/appointment")
+    await ana.say(_future(15))
+    await ana.say("10:00")
+    (reply,) = await ana.say("Mars/Olympus_Mons")
+    assert "don't know the time zone" in reply["text"] and "Mars/Olympus_Mons" in reply["text"]
+    (mode_question,) = await ana.say("america/new york")
+    assert "in person" in mode_question["text"]
+    await ana.press("In person", mode_question)
+    await ana.press("Skip")  # the place
+    await ana.press("Skip", ana.last())  # who asked
+    field_question = ana.last()
+    await ana.simulator.send_text(ana.user, "x" * 101)  # the examiner's field, too long
+    await ana.simulator.wait_for_message(
+        ana.chat_id, lambda m: "100 characters or fewer" in m["text"]
+    )
+    await ana.press("Skip", field_question)
+    summary = ana.message(field_question["message_id"])
+    assert "Please check" in summary["text"] and "Eastern" in summary["text"]
+    await ana.press("Change something", summary)
+    again = ana.message(summary["message_id"])
+    assert "start again" in again["text"] and any(d.startswith("cal:day:") for d in _data(again))
+    await _tap(ana, again, f"cal:day:{_today().isoformat()}")
+    await ana.simulator.wait_for_message(ana.chat_id, lambda m: "What time" in m["text"])
+    (zone_question,) = await ana.say("11:00")
+    assert "Your time zone is America/New_York" in zone_question["text"]
+    assert _appointments(sqlite_database, ana.user.id) == []
 
 
 async def test_list_change_and_cancel(ana: Person, sqlite_database: Database) -> None:
