@@ -22,6 +22,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.reminder_messages import ReminderSender
 from bot.reminders import ReminderDispatcher
+from bot.screening import screen_message
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ def build_application(
     )
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        # Compile the crisis lexicons now, so the first message is not the one that waits.
+        screen_message("")
         await publish_commands(application.bot, settings.DEFAULT_LANGUAGE)
         sender = ReminderSender(application.bot, database, examinees, settings.DEFAULT_TIMEZONE)
         dispatcher = ReminderDispatcher(database, sender.deliver, examinees.mark_blocked)

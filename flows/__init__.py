@@ -13,6 +13,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 GATE_GROUP = -30
+SCREENING_GROUP = -20
 FLOWS_GROUP = 0
 
 # Our conversations mix callback and message handlers on purpose (per user, not per message).
@@ -32,10 +33,13 @@ def install(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         onboarding,
         prep,
         privacy,
+        safety,
     )
 
     for handler in gate.handlers():
         application.add_handler(handler, GATE_GROUP)
+    for handler in safety.handlers():
+        application.add_handler(handler, SCREENING_GROUP)
     for module in (onboarding, appointments, invites, menu, guide, prep, language, privacy, help):
         for handler in module.handlers():
             application.add_handler(handler, FLOWS_GROUP)

@@ -1,0 +1,96 @@
+"""Speed and accuracy of the crisis screener on the labelled set.
+
+Screens every message of ``tests/data/screening_set.jsonl`` for a number of rounds and
+prints the median and 99th percentile wall time per message (target: median under 1 ms),
+then recall on crisis messages (labelled concern or high, caught at concern or above) and
+the false-alert rate on benign ones (labelled none or check, raised to concern or above),
+per language, so the README can quote them. Loading the lexicons happens once, before
+timing, as it does in the bot.
+
+    .venv/bin/python benchmarks/screening_speed.py [--rounds 20] [--set PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.screening import LANGUAGES, RiskLevel, screen_message
+
+DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "screening_set.jsonl"
+LEVELS = {level.name.lower(): level for level in RiskLevel}
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def timings(rows: list[dict[str, Any]], rounds: int) -> list[float]:
+    """Seconds per call, every message of every round."""
+    samples = []
+    for _ in range(rounds):
+        for row in rows:
+            start = time.perf_counter()
+            screen_message(row["text"], row["language"])
+            samples.append(time.perf_counter() - start)
+    return sorted(samples)
+
+
+def accuracy(rows: list[dict[str, Any]]) -> tuple[dict[str, list[int]], int]:
+    """Per language and overall: [crisis, caught, benign, alerted]; and exact-level matches."""
+    table = {key: [0, 0, 0, 0] for key in (*LANGUAGES, "all")}
+    exact = 0
+    for row in rows:
+        level = screen_message(row["text"], row["language"]).level
+        label = LEVELS[row["label"]]
+        exact += level == label
+        for key in (row["language"], "all"):
+            if label >= RiskLevel.CONCERN:
+                table[key][0] += 1
+                table[key][1] += level >= RiskLevel.CONCERN
+            else:
+                table[key][2] += 1
+                table[key][3] += level >= RiskLevel.CONCERN
+    return table, exact
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--set", type=Path, default=DEFAULT_SET)
+    args = parser.parse_args()
+
+    rows = load(args.set)
+    start = time.perf_counter()
+    screen_message("warm-up: load and compile the lexicons")
+    load_ms = (time.perf_counter() - start) * 1000
+
+    samples = timings(rows, args.rounds)
+    median = statistics.median(samples) * 1e6
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e6
+    print(f"messages: {len(rows)} x {args.rounds} rounds; lexicons loaded in {load_ms:.0f} ms")
+    worst = samples[-1] * 1e6
+    print(f"time per message: median {median:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs")
+
+    table, exact = accuracy(rows)
+    recall_head, alerts_head = "recall (crisis -> concern+)", "false alerts (benign -> concern+)"
+    print(f"{'language':<9}{recall_head:>30}{alerts_head:>36}")
+    for key, (crisis, caught, benign, alerted) in table.items():
+        recall = f"{caught}/{crisis} = {caught / crisis:.3f}" if crisis else "-"
+        alerts = f"{alerted}/{benign} = {alerted / benign:.3f}" if benign else "-"
+        print(f"{key:<9}{recall:>30}{alerts:>36}")
+    labels = Counter(row["label"] for row in rows)
+    share = exact / len(rows)
+    print(f"exact level agreement: {exact}/{len(rows)} = {share:.3f} (labels: {dict(labels)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,892 @@
+"""Crisis screener: grades every message none / check / concern / high, and says why.
+
+The triage policy is ``shared/SAFETY-POLICY.md``; the grades follow the structure of the
+C-SSRS screener (wish to be dead and thoughts of suicide are a positive screen; a method, a
+plan, intent, preparations or a recent attempt are acute). It is deterministic and
+explainable on purpose: a coordinator must be able to see which rule fired, and a reviewer
+must be able to change a phrase without touching code. Every lexicon lives in
+``bot/data/screening/{en,fr,es}.json`` plus ``emoji.json``; all three languages are checked
+on every message, because people mix them and a missed crisis is the worst defect this
+project can have. Nothing is downloaded at run time.
+
+How a message is read:
+
+1. Normalised: emoji become ``emj_*`` tokens, accents and case go, leetspeak and stretched
+   letters are undone, contractions are expanded, and slang and misspellings are mapped to
+   plain words (``kms`` after "want to" becomes "kill myself").
+2. Idioms ("this exam is killing me", "me muero de ganas") are blanked out, so their words
+   cannot trigger a rule; they still count as hyperbole next to distress.
+3. Rules (first-person crisis statements, each with a C-SSRS category and a level) are
+   matched. A rule may name term lists of its language file (``<wish> to <death>``), so a
+   family of phrasings is written once; a rule whose literals are absent from the message
+   is skipped without running its regex, which keeps a message well under a millisecond.
+   A rule is lowered to *check* when its own clause negates it ("I would never"),
+   frames it as a question about the topic ("will they ask if..."), reports someone else
+   ("my brother says he..."), or turns it into a trivial hyperbole ("if I have to fill in
+   one more form..."). A negation lowers only its own clause, so "I would never hurt
+   myself, but I have the pills ready" stays high. A retraction ("just kidding") lowers one
+   step and never below check.
+4. A concern with a time ("tonight", "right now") in its clause, or a means in the message,
+   becomes high; an attempt with a recent date ("three weeks ago") becomes high; "I mean
+   it" raises a statement about oneself one step and rules out the hyperbole reading.
+5. Topic words (suicide, self-harm, overdose) outside any rule give *check*; weaker words
+   (die, dead) give *check* only when negated, asked about, said of someone else, or next to
+   distress. Hopelessness alone gives *check*.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from itertools import product
+from pathlib import Path
+from re import _constants as sre_constants
+from re import _parser as sre_parser
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent / "data" / "screening"
+LANGUAGES = ("en", "fr", "es")
+SECTIONS = (
+    "detect",
+    "terms",
+    "contractions",
+    "slang",
+    "slang_patterns",
+    "misspellings",
+    "idioms",
+    "negators",
+    "pseudo_negations",
+    "clause_breaks",
+    "scope_breaks",
+    "question_markers",
+    "reported_speech",
+    "first_person",
+    "other_person",
+    "retractions",
+    "affirmations",
+    "seriousness",
+    "hyperbole",
+    "distress",
+    "hopelessness",
+    "time_now",
+    "time_recent",
+    "means",
+    "rules",
+    "topics",
+)
+
+# Rule categories whose concern becomes high when a time or a means sits in the message.
+_ESCALATES = frozenset({"wish_dead", "passive_ideation", "ideation", "self_harm", "relapse"})
+# Only statements about oneself can be trivial hyperbole ("...one more form I'll kill myself").
+_HYPERBOLE = frozenset({"wish_dead", "passive_ideation", "ideation", "intent"})
+_NEGATION_WINDOW = 5
+_SNIPPET = 70
+
+
+class RiskLevel(IntEnum):
+    """The policy's four levels, ordered so the highest finding wins."""
+
+    NONE = 0
+    CHECK = 1
+    CONCERN = 2
+    HIGH = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason behind a grade: the rule that fired, what it means, and the text it saw."""
+
+    rule: str
+    category: str
+    matched: str
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The grade of one message, with the findings that explain it (most serious first)."""
+
+    level: RiskLevel
+    findings: tuple[Finding, ...]
+    language: str
+
+    def explain(self) -> str:
+        """One line a coordinator can read at a glance: the level, then the main reasons."""
+        head = self.level.name.lower()
+        if not self.findings:
+            return f"{head}: nothing found"
+        reasons = "; ".join(f"{f.category} ('{f.matched}')" for f in self.findings[:4])
+        more = len(self.findings) - 4
+        return f"{head}: {reasons}" + (f" (+{more} more)" if more > 0 else "")
+
+
+def _literal_cover(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` must contain, if known.
+
+    This lets the screener skip a rule whose words are absent from the message, which is
+    most rules for most messages (the standard regex prefilter idea). ``None`` means the
+    rule always runs; that is the safe answer whenever the pattern is not understood.
+    """
+    try:
+        return _cover_sequence(sre_parser.parse(pattern).data)
+    except (AttributeError, TypeError, ValueError, re.error):
+        return None
+
+
+def _selectivity(option: frozenset[str]) -> tuple[int, int]:
+    return sum(50 for word in option if len(word) < 4) + len(option), -min(map(len, option))
+
+
+def _cover_sequence(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            run += chr(arg)
+            continue
+        if len(run) >= 2:
+            options.append(frozenset({run}))
+        run = ""
+        found = _cover_node(op, arg)
+        if found:
+            options.append(found)
+    if len(run) >= 2:
+        options.append(frozenset({run}))
+    return min(options, key=_selectivity) if options else None
+
+
+def _cover_node(op: Any, arg: Any) -> frozenset[str] | None:
+    if op is sre_constants.SUBPATTERN:
+        return _cover_sequence(arg[-1].data)
+    if op is sre_constants.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            found = _cover_sequence(branch.data)
+            if not found:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
+        return _cover_sequence(arg[2].data)
+    return None
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many literals, shaped as a trie so each position costs one walk.
+
+    A terminal node's children are optional and greedy, so the longest literal that
+    starts at a position is the one reported.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else f"{body}?"
+        return body
+
+    return render(trie)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Which items (rules, topics, idioms) may match, given the literals found in a text."""
+
+    by_literal: dict[str, tuple[int, ...]]
+    always: tuple[int, ...]
+
+    @classmethod
+    def build(cls, covers: list[frozenset[str] | None]) -> _Index:
+        by_literal: dict[str, list[int]] = {}
+        for index, cover in enumerate(covers):
+            for word in cover or ():
+                by_literal.setdefault(word, []).append(index)
+        always = tuple(i for i, cover in enumerate(covers) if cover is None)
+        return cls({w: tuple(ids) for w, ids in by_literal.items()}, always)
+
+    def candidates(self, present: Iterable[str]) -> list[int]:
+        found = set(self.always)
+        for word in present:
+            found.update(self.by_literal.get(word, ()))
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """Finds which cover literals occur in a text, with one scan."""
+
+    regex: re.Pattern[str]
+    prefixes: dict[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, literals: Iterable[str]) -> _Gate:
+        known = set(literals)
+        words = sorted(known, key=len, reverse=True)
+        # At one position only one literal can be the longest match; the others that also
+        # match there are its prefixes, so they are added back from this table.
+        prefixes = {
+            word: frozenset(word[:n] for n in range(1, len(word) + 1) if word[:n] in known)
+            for word in words
+        }
+        body = _trie_pattern(words) if words else "(?!)"
+        return cls(re.compile(f"(?=({body}))"), prefixes)
+
+    def present(self, text: str) -> set[str]:
+        found: set[str] = set()
+        for match in self.regex.finditer(text):
+            found |= self.prefixes[match.group(1)]
+        return found
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    language: str
+    category: str
+    level: RiskLevel
+    regex: re.Pattern[str]
+    any_person: bool
+    recency: bool
+    cover: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class _Topic:
+    id: str
+    language: str
+    strong: bool
+    other_person: bool
+    regex: re.Pattern[str]
+    cover: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class _Named:
+    id: str
+    regex: re.Pattern[str]
+    cover: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One substitution of the normalisation, skipped when its literals are absent."""
+
+    regex: re.Pattern[str]
+    replacement: str
+    needs: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, pattern: str, replacement: str) -> _Step:
+        cover = _literal_cover(pattern)
+        needs = re.compile(_trie_pattern(cover)) if cover else None
+        return cls(re.compile(pattern), replacement, needs)
+
+    def apply(self, text: str) -> str:
+        if self.needs is not None and self.needs.search(text) is None:
+            return text
+        return self.regex.sub(self.replacement, text)
+
+
+@dataclass(frozen=True)
+class _Markers:
+    """What can lower a cue, read in the cue's own language ("he" is not Spanish "he")."""
+
+    negators: re.Pattern[str]
+    pseudo_negations: re.Pattern[str]
+    question_markers: re.Pattern[str]
+    reported_speech: re.Pattern[str]
+    persons: re.Pattern[str]
+    hyperbole: tuple[_Named, ...]
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Every language's data merged and compiled once: the screener checks all of them."""
+
+    emoji: dict[str, str]
+    emoji_regex: re.Pattern[str]
+    vocabulary: frozenset[str]
+    contractions: tuple[_Step, ...]
+    word_map: dict[str, str]
+    word_map_regex: re.Pattern[str]
+    slang_patterns: tuple[_Step, ...]
+    idioms: tuple[_Named, ...]
+    markers: dict[str, _Markers]
+    clause_breaks: re.Pattern[str]
+    scope_breaks: re.Pattern[str]
+    retractions: re.Pattern[str]
+    affirmations: re.Pattern[str]
+    seriousness: re.Pattern[str]
+    distress: tuple[_Named, ...]
+    hopelessness: tuple[_Named, ...]
+    time_now: re.Pattern[str]
+    time_recent: re.Pattern[str]
+    means: tuple[_Named, ...]
+    rules: tuple[_Rule, ...]
+    topics: tuple[_Topic, ...]
+    detect: dict[str, frozenset[str]]
+    gate: _Gate
+    rule_index: _Index
+    topic_index: _Index
+    idiom_index: _Index
+
+
+def _bounded(pattern: str) -> str:
+    return rf"\b(?:{pattern})\b"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(_bounded(pattern))
+
+
+def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(_bounded(p) for p in patterns))
+
+
+def _level(name: str) -> RiskLevel:
+    return RiskLevel[name.upper()]
+
+
+def load_raw(name: str) -> dict[str, Any]:
+    """The data file ``name`` (a language code or ``emoji``) as stored, for tests and tools."""
+    return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _vocabulary(files: Iterable[dict[str, Any]]) -> frozenset[str]:
+    """Words the lexicons know, so a stretched "diiiie" can be read back as "die"."""
+    words: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            words.update(re.findall(r"[a-z]{2,}", re.sub(r"\\[a-zA-Z]", " ", value)))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for data in files:
+        walk({k: v for k, v in data.items() if k not in ("about", "language")})
+    return frozenset(words)
+
+
+_TERM = re.compile(r"<([a-z_]+)>")
+
+
+def expand(pattern: str, terms: dict[str, list[str]]) -> str:
+    """Replace each ``<name>`` in a pattern by the alternation of the term list ``name``.
+
+    Term lists let a rule say "a wish verb, then a self-directed ending" once, instead of
+    listing every pairing; a term may itself use other terms.
+    """
+    for _ in range(4):
+        expanded = _TERM.sub(lambda m: "(?:" + "|".join(terms[m.group(1)]) + ")", pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise ValueError(f"terms nest too deeply in {pattern[:60]!r}")
+
+
+def _with_terms(data: dict[str, Any]) -> dict[str, Any]:
+    """A language file with every pattern's ``<term>`` placeholders expanded."""
+    terms = data["terms"]
+    out = dict(data)
+    for section in ("idioms", "hyperbole", "distress", "hopelessness", "means", "rules", "topics"):
+        out[section] = [dict(e, pattern=expand(e["pattern"], terms)) for e in data[section]]
+    for section in (
+        "negators",
+        "pseudo_negations",
+        "question_markers",
+        "reported_speech",
+        "other_person",
+        "retractions",
+        "affirmations",
+        "seriousness",
+        "time_now",
+        "time_recent",
+    ):
+        out[section] = [expand(p, terms) for p in data[section]]
+    return out
+
+
+def _markers(files: list[dict[str, Any]]) -> _Markers:
+    def strings(section: str) -> list[str]:
+        return [p for data in files for p in data[section]]
+
+    # Other people first, so "my brother" wins over the "my" inside it.
+    others = "|".join(_bounded(p) for p in strings("other_person"))
+    firsts = "|".join(_bounded(p) for p in strings("first_person"))
+    return _Markers(
+        negators=_alternation(strings("negators")),
+        pseudo_negations=_alternation(strings("pseudo_negations")),
+        question_markers=_alternation(strings("question_markers")),
+        reported_speech=_alternation(strings("reported_speech")),
+        persons=re.compile(f"(?P<other>{others})|(?P<first>{firsts})"),
+        hyperbole=tuple(
+            _Named(e["id"], _compile(e["pattern"])) for data in files for e in data["hyperbole"]
+        ),
+    )
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    files = {code: _with_terms(load_raw(code)) for code in LANGUAGES}
+    emoji_data = load_raw("emoji")
+    merged = list(files.values())
+
+    def strings(section: str) -> list[str]:
+        return [p for data in merged for p in data[section]]
+
+    def named(section: str, extra: Iterable[dict[str, str]] = ()) -> tuple[_Named, ...]:
+        entries = [e for data in merged for e in data[section]] + list(extra)
+        return tuple(
+            _Named(e["id"], _compile(e["pattern"]), _literal_cover(e["pattern"])) for e in entries
+        )
+
+    word_map: dict[str, str] = {}
+    for data in merged:
+        for section in ("slang", "misspellings"):
+            for key, value in data[section].items():
+                word_map.setdefault(key, value)
+    keys = sorted(word_map, key=len, reverse=True)
+
+    sources = [(code, entry) for code, data in files.items() for entry in data["rules"]]
+    sources += [("emoji", entry) for entry in emoji_data["rules"]]
+    rules = [
+        _Rule(
+            id=entry["id"],
+            language=code,
+            category=entry["category"],
+            level=_level(entry["level"]),
+            regex=_compile(entry["pattern"]),
+            any_person=entry.get("person") == "any",
+            recency=bool(entry.get("recency")),
+            cover=_literal_cover(entry["pattern"]),
+        )
+        for code, entry in sources
+    ]
+    topics = [
+        _Topic(
+            id=entry["id"],
+            language=code,
+            strong=entry["strength"] == "strong",
+            other_person=entry.get("person") == "other",
+            regex=_compile(entry["pattern"]),
+            cover=_literal_cover(entry["pattern"]),
+        )
+        for code, data in files.items()
+        for entry in data["topics"]
+    ]
+    markers = {code: _markers([data]) for code, data in files.items()}
+    # Emoji speak every language: their cues are read with every language's markers.
+    markers["emoji"] = _markers(merged)
+    emoji = dict(emoji_data["emoji"])
+    idioms = named("idioms")
+    distress, hopelessness = named("distress"), named("hopelessness")
+    means = named("means", emoji_data["means"])
+    gated = [*rules, *topics, *idioms, *distress, *hopelessness, *means]
+    covers = [x.cover for x in gated if x.cover is not None]
+    return _Lexicon(
+        emoji=emoji,
+        emoji_regex=re.compile(
+            "|".join(re.escape(e) for e in sorted(emoji, key=len, reverse=True))
+        ),
+        vocabulary=_vocabulary([*merged, emoji_data]),
+        contractions=tuple(_Step.build(p, r) for p, r in strings("contractions")),
+        word_map=word_map,
+        word_map_regex=re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b"),
+        slang_patterns=tuple(_Step.build(p, r) for p, r in strings("slang_patterns")),
+        idioms=idioms,
+        markers=markers,
+        clause_breaks=_alternation(strings("clause_breaks")),
+        scope_breaks=_alternation(strings("scope_breaks")),
+        retractions=_alternation(strings("retractions")),
+        affirmations=_alternation(strings("affirmations")),
+        seriousness=_alternation(strings("seriousness")),
+        distress=distress,
+        hopelessness=hopelessness,
+        time_now=_alternation(strings("time_now")),
+        time_recent=_alternation(strings("time_recent")),
+        means=means,
+        rules=tuple(rules),
+        topics=tuple(topics),
+        detect={code: frozenset(data["detect"]) for code, data in files.items()},
+        gate=_Gate.build(word for cover in covers for word in cover),
+        rule_index=_Index.build([r.cover for r in rules]),
+        topic_index=_Index.build([t.cover for t in topics]),
+        idiom_index=_Index.build([i.cover for i in idioms]),
+    )
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o"})
+_COMBINING = re.compile(r"[\u0300-\u036f\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
+_APOSTROPHES = re.compile(r"[\u2019\u2018\u02bc\u00b4`]")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_BANG_IN_WORD = re.compile(r"(?<=[a-z])!(?=[a-z])")
+_LEET_TOKEN = re.compile(r"(?=[a-z0-9@$|]*[a-z])(?=[a-z0-9@$|]*[0-9@$|])[a-z0-9@$|]+")
+_LEET_CHARS = re.compile(r"[0-9@$|]")
+_MEASURE = re.compile(r"\d+[a-z]{0,5}\d*")
+_LEET_MAP = str.maketrans(
+    {"3": "e", "1": "i", "0": "o", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "|": "l"}
+)
+_OTHER = re.compile(r"[^a-z0-9_'.,!?;: ]+")
+_STRETCHED = re.compile(r"\b\w*?([a-z])\1{2,}\w*")
+_RUN = re.compile(r"([a-z])\1{2,}")
+_PUNCT_RUN = re.compile(r"([.!?,;:])[.!?,;: ]*")
+_SPACES = re.compile(r" {2,}")
+_WORD = re.compile(r"[^ ,.;:!?]+")
+_FIRST_SUBJECT = re.compile(r"\b(?:i|je|yo)\b")
+
+
+def _deleet(match: re.Match[str]) -> str:
+    token = match.group()
+    if not _LEET_CHARS.search(token) or _MEASURE.fullmatch(token):
+        return token
+    return token.replace("11", "ll").translate(_LEET_MAP)
+
+
+def _unstretch(vocabulary: frozenset[str]) -> Callable[[re.Match[str]], str]:
+    def repair(match: re.Match[str]) -> str:
+        token = match.group()
+        pieces = _RUN.split(token)
+        # split() alternates text and the repeated letter: text, letter, text, ...
+        letters = pieces[1::2]
+        fallback = "".join(piece if i % 2 == 0 else piece * 2 for i, piece in enumerate(pieces))
+        if len(letters) > 3:
+            return fallback
+        for counts in product((1, 2), repeat=len(letters)):
+            candidate = pieces[0]
+            for letter, count, rest in zip(letters, counts, pieces[2::2], strict=True):
+                candidate += letter * count + rest
+            if candidate in vocabulary:
+                return candidate
+        return fallback
+
+    return repair
+
+
+@cache
+def _unstretcher() -> Callable[[re.Match[str]], str]:
+    return _unstretch(_lexicon().vocabulary)
+
+
+def normalise(text: str) -> str:
+    """Plain lower-case ASCII words with contractions, slang and misspellings resolved."""
+    lex = _lexicon()
+    text = lex.emoji_regex.sub(lambda m: f" emj_{lex.emoji[m.group()]} ", text)
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    text = _COMBINING.sub("", text).lower()
+    text = _APOSTROPHES.sub("'", text)
+    text = _LINE_BREAKS.sub(" . ", text)
+    text = _BANG_IN_WORD.sub("i", text)
+    text = _LEET_TOKEN.sub(_deleet, text)
+    text = _OTHER.sub(" ", text)
+    text = _STRETCHED.sub(_unstretcher(), text)
+    for step in lex.contractions:
+        text = step.apply(text)
+    text = text.replace("'", " ")
+    text = _PUNCT_RUN.sub(r"\1 ", text)
+    text = _SPACES.sub(" ", text)
+    text = lex.word_map_regex.sub(lambda m: lex.word_map[m.group()], text)
+    for step in lex.slang_patterns:
+        text = step.apply(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- screening -----------------------------------------------------------------------------
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    piece = text[max(start, end - _SNIPPET) : end].strip(" ,.;:!?")
+    return piece
+
+
+class _Message:
+    """One normalised message with its sentence, clause and negation-scope boundaries."""
+
+    def __init__(self, text: str, lex: _Lexicon) -> None:
+        self.lex = lex
+        self.text = text
+        self.sentence_ends = [m.end() for m in re.finditer(r"[.!?;]", text)]
+        clause = self.sentence_ends + [m.end() for m in lex.clause_breaks.finditer(text)]
+        self.clause_starts = sorted(clause)
+        scope = clause + [m.end() for m in re.finditer(r"[,:]", text)]
+        scope += [m.end() for m in lex.scope_breaks.finditer(text)]
+        self.scope_starts = sorted(scope)
+        self._negation_texts: dict[str, str] = {}
+
+    def negation_text(self, markers: _Markers) -> str:
+        """The text with pseudo-negations ("no longer", "can't stop") blanked out."""
+        key = markers.pseudo_negations.pattern
+        if key not in self._negation_texts:
+            self._negation_texts[key] = markers.pseudo_negations.sub(
+                lambda m: "_" * len(m.group()), self.text
+            )
+        return self._negation_texts[key]
+
+    @staticmethod
+    def _last_before(starts: list[int], position: int) -> int:
+        index = bisect_right(starts, position)
+        return starts[index - 1] if index else 0
+
+    def sentence(self, start: int) -> tuple[int, int]:
+        begin = self._last_before(self.sentence_ends, start)
+        index = bisect_left(self.sentence_ends, start + 1)
+        end = self.sentence_ends[index] if index < len(self.sentence_ends) else len(self.text)
+        return begin, end
+
+    def clause_start(self, start: int) -> int:
+        return self._last_before(self.clause_starts, start)
+
+    def negator(self, start: int, markers: _Markers) -> re.Match[str] | None:
+        """A negation governing the words at ``start``: close before them, in their scope.
+
+        A negator followed by a new "I" belongs to an earlier clause ("I can't sleep I want
+        to die"), so it does not count.
+        """
+        text = self.negation_text(markers)
+        scope_start = self._last_before(self.scope_starts, start)
+        words = [m.start() for m in _WORD.finditer(text, scope_start, start)]
+        if not words:
+            return None
+        window_start = words[-_NEGATION_WINDOW:][0]
+        found = None
+        for match in markers.negators.finditer(text, window_start, start):
+            if not _FIRST_SUBJECT.search(text, match.end(), start):
+                found = match
+        return found
+
+    def other_subject(self, start: int, markers: _Markers) -> bool:
+        """Whether the nearest subject before ``start`` in its sentence is someone else."""
+        begin, _ = self.sentence(start)
+        last = None
+        for match in markers.persons.finditer(self.text, begin, start):
+            last = match
+        return last is not None and last.lastgroup == "other"
+
+
+def _modifier(
+    message: _Message, start: int, markers: _Markers, any_person: bool, other_person: bool
+) -> tuple[str, int] | None:
+    """Why a cue at ``start`` should be read as ambiguous, and where that reason begins."""
+    text = message.text
+    negator = message.negator(start, markers)
+    if negator is not None:
+        return "negated", negator.start()
+    clause_start = message.clause_start(start)
+    questions = list(markers.question_markers.finditer(text, clause_start, start))
+    if questions:
+        return "question", questions[-1].start()
+    reported = markers.reported_speech.search(text, clause_start, start)
+    if reported is not None:
+        return "third_person", reported.start()
+    if other_person or (any_person and message.other_subject(start, markers)):
+        return "third_person", message.sentence(start)[0]
+    return None
+
+
+def _first(
+    entries: Iterable[_Named], text: str, present: set[str]
+) -> tuple[_Named, re.Match[str]] | None:
+    for entry in entries:
+        if entry.cover is not None and entry.cover.isdisjoint(present):
+            continue
+        match = entry.regex.search(text)
+        if match is not None:
+            return entry, match
+    return None
+
+
+def _detect(text: str, lex: _Lexicon) -> str:
+    words = text.split()
+    scores = {code: sum(w in markers for w in words) for code, markers in lex.detect.items()}
+    best = max(LANGUAGES, key=lambda code: scores[code])
+    return best if scores[best] else LANGUAGES[0]
+
+
+def _mask_idioms(
+    text: str, lex: _Lexicon, present: set[str]
+) -> tuple[str, list[tuple[int, Finding]]]:
+    """Blank out idioms so their words trigger nothing, and keep them as findings."""
+    found: list[tuple[int, Finding]] = []
+    for index in lex.idiom_index.candidates(present):
+        entry = lex.idioms[index]
+        matches = list(entry.regex.finditer(text))
+        if matches:
+            found += [(m.start(), Finding(entry.id, "idiom", m.group())) for m in matches]
+            text = entry.regex.sub(lambda m: "_" * len(m.group()), text)
+    return text, found
+
+
+def _rule_matches(text: str, lex: _Lexicon, present: set[str]) -> list[tuple[int, int, _Rule]]:
+    """Every rule match, minus those inside a longer match that is at least as serious."""
+    raw = [
+        (match.start(), match.end(), lex.rules[index])
+        for index in lex.rule_index.candidates(present)
+        for match in lex.rules[index].regex.finditer(text)
+    ]
+
+    def covered(start: int, end: int, rule: _Rule) -> bool:
+        return any(
+            s <= start
+            and end <= e
+            and other.level >= rule.level
+            and ((s, e) != (start, end) or other.level > rule.level)
+            for s, e, other in raw
+        )
+
+    return sorted((m for m in raw if not covered(*m)), key=lambda m: m[0])
+
+
+class _Grader:
+    """Grades one normalised message; each step adds findings with the level they imply."""
+
+    def __init__(self, normal: str, lex: _Lexicon) -> None:
+        self.lex = lex
+        self.present = lex.gate.present(normal)
+        self.text, self.idioms = _mask_idioms(normal, lex, self.present)
+        self.message = _Message(self.text, lex)
+        self.distress = _first(lex.distress, self.text, self.present)
+        self.hopeless = _first(lex.hopelessness, self.text, self.present)
+        self.retraction = lex.retractions.search(self.text)
+        self.serious = lex.seriousness.search(self.text)
+        self.scored: list[tuple[RiskLevel, int, Finding]] = []
+        self.rule_spans: list[tuple[int, int]] = []
+
+    def add(self, level: RiskLevel, position: int, rule: str, category: str, seen: str) -> None:
+        self.scored.append((level, position, Finding(rule, category, seen)))
+
+    def rules(self) -> list[tuple[int, int]]:
+        """Grade each rule match; return the spans of the concerns a time or means can raise."""
+        escalating = []
+        matches = _rule_matches(self.text, self.lex, self.present)
+        self.rule_spans = [(start, end) for start, end, _ in matches]
+        for start, end, rule in matches:
+            level = self.rule(start, end, rule)
+            if level == RiskLevel.CONCERN and rule.category in _ESCALATES:
+                escalating.append((start, end))
+        return escalating if self.retraction is None else []
+
+    def rule(self, start: int, end: int, rule: _Rule) -> RiskLevel | None:
+        text, markers = self.text, self.lex.markers[rule.language]
+        modifier = _modifier(self.message, start, markers, rule.any_person, other_person=False)
+        if modifier and modifier[0] != "negated" and self.lex.affirmations.search(text, end):
+            modifier = None
+        if modifier is not None:
+            category, since = modifier
+            level = min(rule.level, RiskLevel.CHECK)
+            self.add(level, start, rule.id, category, _snippet(text, since, end))
+            return level
+        if self.hyperbole(start, rule):
+            self.add(RiskLevel.CHECK, start, rule.id, "idiom", text[start:end])
+            return RiskLevel.CHECK
+        level, seen = rule.level, text[start:end]
+        if rule.recency and level < RiskLevel.HIGH:
+            begin, stop = self.message.sentence(start)
+            recent = self.lex.time_recent.search(text, begin, stop)
+            if recent is not None:
+                level = RiskLevel.HIGH
+                seen = _snippet(text, min(start, recent.start()), max(end, recent.end()))
+        if self.serious and rule.category in _HYPERBOLE and level < RiskLevel.HIGH:
+            level = RiskLevel(level + 1)
+            self.add(level, self.serious.start(), "seriousness", "intent", self.serious.group())
+        if self.retraction and level > RiskLevel.CHECK:
+            level = RiskLevel(max(RiskLevel.CHECK, level - 1))
+            self.add(level, self.retraction.start(), rule.id, "retracted", self.retraction.group())
+        self.add(level, start, rule.id, rule.category, seen)
+        return level
+
+    def hyperbole(self, start: int, rule: _Rule) -> bool:
+        """A trivial conditional ("...one more form") in the sentence of a self-statement."""
+        if self.serious or rule.category not in _HYPERBOLE or rule.level <= RiskLevel.CHECK:
+            return False
+        begin, end = self.message.sentence(start)
+        entries = self.lex.markers[rule.language].hyperbole
+        return any(entry.regex.search(self.text, begin, end) for entry in entries)
+
+    def escalate(self, spans: list[tuple[int, int]]) -> None:
+        """A concern with a time ("tonight") in its clause, or a means in the message, is high."""
+        text, message = self.text, self.message
+        for now in self.lex.time_now.finditer(text):
+            for start, end in spans:
+                low, high = min(end, now.start()), max(start, now.end())
+                same_sentence = message.sentence(start) == message.sentence(now.start())
+                if same_sentence and not self.lex.clause_breaks.search(text, low, high):
+                    self.add(RiskLevel.HIGH, now.start(), "time_now", "acute", now.group())
+                    return
+        for entry in self.lex.means:
+            if entry.cover is not None and entry.cover.isdisjoint(self.present):
+                continue
+            for found in entry.regex.finditer(text):
+                if not any(start <= found.start() < end for start, end in spans):
+                    self.add(RiskLevel.HIGH, found.start(), entry.id, "means", found.group())
+                    return
+
+    def topics(self) -> None:
+        """Topic words outside any rule: strong ones are a check, weak ones only in context."""
+        upset = self.distress is not None or self.hopeless is not None
+        for index in self.lex.topic_index.candidates(self.present):
+            topic = self.lex.topics[index]
+            markers = self.lex.markers[topic.language]
+            for match in topic.regex.finditer(self.text):
+                start, end = match.span()
+                if any(s < end and start < e for s, e in self.rule_spans):
+                    continue
+                modifier = _modifier(
+                    self.message, start, markers, topic.other_person, topic.other_person
+                )
+                if modifier is not None:
+                    category, since = modifier
+                    seen = _snippet(self.text, since, end)
+                    self.add(RiskLevel.CHECK, start, topic.id, category, seen)
+                    continue
+                asked = "?" in self.text[start : self.message.sentence(start)[1] + 1]
+                if topic.strong or upset or asked:
+                    self.add(RiskLevel.CHECK, start, topic.id, "topic", match.group())
+
+    def context(self) -> None:
+        """Idioms are none unless next to distress; hopelessness alone is a check."""
+        upset = self.hopeless or self.distress
+        for position, finding in self.idioms:
+            level = RiskLevel.CHECK if upset else RiskLevel.NONE
+            self.scored.append((level, position, finding))
+        shown = self.hopeless or (self.distress if self.idioms else None)
+        if shown is not None:
+            entry, match = shown
+            self.add(RiskLevel.CHECK, match.start(), entry.id, "distress", match.group())
+
+    def result(self, language: str) -> Screening:
+        ordered = sorted(self.scored, key=lambda item: (-item[0], item[1]))
+        findings = tuple(dict.fromkeys(finding for _, _, finding in ordered))
+        level = ordered[0][0] if ordered else RiskLevel.NONE
+        return Screening(level=level, findings=findings, language=language)
+
+
+def screen_message(text: str, language: str | None = None) -> Screening:
+    """Grade ``text`` for the policy; ``language`` is the user's setting, all three are read."""
+    lex = _lexicon()
+    normal = normalise(text)
+    grader = _Grader(normal, lex)
+    escalating = grader.rules()
+    if escalating:
+        grader.escalate(escalating)
+    grader.topics()
+    grader.context()
+    return grader.result(language if language in LANGUAGES else _detect(normal, lex))

@@ -1,0 +1,87 @@
+"""Crisis screening in every state: the safe reply at once, coordinators told, flows resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.simulator import BotApiSimulator
+from tests.support import Person
+
+from .conftest import COORDINATORS_CHAT, onboard
+
+
+@pytest.fixture
+def coordinators(simulator: BotApiSimulator) -> int:
+    return simulator.create_group(COORDINATORS_CHAT, "Coordinators").id
+
+
+async def test_crisis_before_start_gets_help_and_an_alert(
+    person_factory: Any, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    person: Person = person_factory(user_id=3001, first_name="<Jo>", username="jo")
+    (reply,) = await person.say("I want to kill myself")
+    assert "988" in reply["text"] and "not alone" in reply["text"]
+    alert = await simulator.wait_for_message(coordinators, timeout=2)
+    assert "<Jo>" in alert["text"] and "3001" in alert["text"]
+    assert "I want to kill myself" in alert["text"]
+
+
+async def test_the_flow_resumes_after_a_crisis_reply(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    await ana.say("/start", replies=2)
+    (reply,) = await ana.say("honestly I have the pills ready tonight")
+    assert "911" in reply["text"]  # high: the emergency number first
+    await simulator.wait_for_message(coordinators, timeout=2)
+    (again,) = await ana.say("what now?")
+    assert again["text"].startswith("Please choose one of the buttons below first.")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("fr", "je veux mourir, je n'en peux plus"), ("es", "quiero quitarme la vida")],
+)
+async def test_crisis_in_french_and_spanish(
+    person_factory: Any, simulator: BotApiSimulator, coordinators: int, language: str, text: str
+) -> None:
+    person: Person = person_factory(user_id=3100, language=language)
+    await onboard(person)
+    (reply,) = await person.say(text)
+    assert "988" in reply["text"]
+    await simulator.wait_for_message(coordinators, timeout=2)
+
+
+async def test_idioms_raise_nothing(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    await onboard(ana)
+    (reply,) = await ana.say("this exam is killing me, my back is killing me too")
+    assert reply["text"].startswith("Sorry, I didn't understand that.")
+    assert simulator.messages(coordinators) == []
+
+
+async def test_a_question_about_the_topic_gets_the_direct_question(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    await onboard(ana)
+    (question,) = await ana.say("can the examiner ask me about suicide?")
+    assert "Are you having thoughts" in question["text"]
+    await ana.press("No", question)
+    assert "If that changes" in ana.message(question["message_id"])["text"]
+    assert simulator.messages(coordinators) == []
+    (question,) = await ana.say("can the examiner ask me about suicide?")
+    await ana.press("I'd rather not say", question)
+    assert "988" in ana.message(question["message_id"])["text"]
+    alert = await simulator.wait_for_message(coordinators, timeout=2)
+    assert "rather not say" in alert["text"]
+
+
+async def test_captions_are_screened(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    await onboard(ana)
+    reply = await ana.send_media("photo", caption="goodbye everyone, I wrote my letters")
+    assert "988" in reply["text"]
+    await simulator.wait_for_message(coordinators, timeout=2)

@@ -1,0 +1,416 @@
+"""Checks on the crisis screener (``bot.screening``), its data files and its labelled set.
+
+The labelled set (``tests/data/screening_set.jsonl``) was written from the safety policy
+before the rules; the recall and false-alert thresholds are the issue's acceptance figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import screening
+from bot.screening import LANGUAGES, SECTIONS, RiskLevel, Screening, normalise, screen_message
+
+SET_FILE = Path(__file__).resolve().parent / "data" / "screening_set.jsonl"
+LABELS = {"none": RiskLevel.NONE, "check": RiskLevel.CHECK, "concern": RiskLevel.CONCERN}
+LABELS["high"] = RiskLevel.HIGH
+KINDS = {
+    "explicit",
+    "indirect",
+    "slang",
+    "misspelling",
+    "emoji",
+    "negation",
+    "idiom",
+    "question",
+    "third_person",
+    "everyday",
+    "mixed",
+}
+CATEGORIES = {
+    "wish_dead",
+    "passive_ideation",
+    "ideation",
+    "intent",
+    "plan",
+    "means",
+    "preparation",
+    "attempt",
+    "self_harm",
+    "overdose",
+    "relapse",
+    "harm_others",
+}
+MIN_RECALL = 0.98
+MAX_FALSE_ALERTS = 0.03
+
+
+def _labelled() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in SET_FILE.read_text(encoding="utf-8").splitlines()]
+
+
+def _screened() -> list[tuple[dict[str, Any], Screening]]:
+    return [(row, screen_message(row["text"], row["language"])) for row in _labelled()]
+
+
+def _is_crisis(row: dict[str, Any]) -> bool:
+    return LABELS[row["label"]] >= RiskLevel.CONCERN
+
+
+def _level(text: str, language: str | None = None) -> RiskLevel:
+    return screen_message(text, language).level
+
+
+# --- the labelled set ----------------------------------------------------------------------
+
+
+def test_labelled_set_is_large_balanced_and_well_formed() -> None:
+    rows = _labelled()
+    assert len(rows) >= 330
+    for row in rows:
+        assert set(row) == {"text", "language", "label", "kind"}, row
+        assert row["language"] in LANGUAGES and row["label"] in LABELS and row["kind"] in KINDS
+    assert len({row["text"] for row in rows}) == len(rows), "duplicate messages"
+    crisis = [row for row in rows if _is_crisis(row)]
+    assert len(crisis) >= 150 and len(rows) - len(crisis) >= 150
+    per_language = Counter(row["language"] for row in rows)
+    assert min(per_language.values()) >= len(rows) // 3 - 10, per_language
+    assert {row["kind"] for row in rows} == KINDS
+
+
+def _rates(
+    screened: list[tuple[dict[str, Any], Screening]],
+) -> dict[str, tuple[int, int, int, int]]:
+    """Per language and overall: crisis messages, caught, benign messages, alerted."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row, result in screened:
+        alerted = result.level >= RiskLevel.CONCERN
+        for key in (row["language"], "all"):
+            if _is_crisis(row):
+                counts[key][0] += 1
+                counts[key][1] += alerted
+            else:
+                counts[key][2] += 1
+                counts[key][3] += alerted
+    return {key: (c[0], c[1], c[2], c[3]) for key, c in counts.items()}
+
+
+def _report(rates: dict[str, tuple[int, int, int, int]]) -> str:
+    return "; ".join(
+        f"{key}: recall {caught}/{crisis} ({caught / crisis:.3f}), "
+        f"false alerts {alerts}/{benign} ({alerts / benign:.3f})"
+        for key, (crisis, caught, benign, alerts) in sorted(rates.items())
+    )
+
+
+def test_recall_on_crisis_messages() -> None:
+    screened = _screened()
+    rates = _rates(screened)
+    crisis, caught, _, _ = rates["all"]
+    missed = [
+        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+        for row, result in screened
+        if _is_crisis(row) and result.level < RiskLevel.CONCERN
+    ]
+    assert caught / crisis >= MIN_RECALL, _report(rates) + "\nmissed:\n" + "\n".join(missed)
+    for language in LANGUAGES:
+        total, found, _, _ = rates[language]
+        assert found / total >= MIN_RECALL, _report(rates) + "\nmissed:\n" + "\n".join(missed)
+
+
+def test_every_high_message_is_at_least_concern() -> None:
+    low = [
+        f"{row['text']!r} -> {result.explain()}"
+        for row, result in _screened()
+        if row["label"] == "high" and result.level < RiskLevel.CONCERN
+    ]
+    assert not low, "\n".join(low)
+
+
+def test_false_alert_rate_on_benign_messages() -> None:
+    screened = _screened()
+    rates = _rates(screened)
+    alerts = [
+        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+        for row, result in screened
+        if not _is_crisis(row) and result.level >= RiskLevel.CONCERN
+    ]
+    _, _, benign, alerted = rates["all"]
+    assert alerted / benign <= MAX_FALSE_ALERTS, _report(rates) + "\n" + "\n".join(alerts)
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je VEUX Mourir", "je veux mourir"),
+        ("Me quiero morir, mamá", "me quiero morir, mama"),
+        ("i wanna diiiiie", "i want to die"),
+        ("je veux mourirrrr", "je veux mourir"),
+        ("k1ll mys3lf", "kill myself"),
+        ("$u1c1d3", "suicide"),
+        ("exam at 7am on 14h30", "exam at 7am on 14h30"),
+        ("thinking about sucide alot", "thinking about suicide a lot"),
+        ("i tryed to overdoze", "i tried to overdose"),
+        ("honestly i wanna kms", "honestly i want to kill myself"),
+        ("unaliving myself", "killing myself"),
+        ("sewerslide", "suicide"),
+        ("I can't sleep", "i can not sleep"),
+        ("j'ai envie d'en finir", "je ai envie de en finir"),
+        ("jveux crever", "je veux crever"),
+        ("me kiero morir", "me quiero morir"),
+        ("tonight 💊💊", "tonight emj_pill emj_pill"),
+        ("i want to die ⚰️", "i want to die emj_coffin"),
+        ("Fine!!!\nReally???", "fine! really?"),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+# --- grading -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I would never hurt myself", RiskLevel.CHECK),
+        ("I would never hurt myself, but I have the pills ready", RiskLevel.HIGH),
+        ("I'm not going to kill myself", RiskLevel.CHECK),
+        ("I can't sleep I want to die", RiskLevel.CONCERN),
+        ("No, I'm not ok. I want to die.", RiskLevel.CONCERN),
+        ("I don't want to live anymore", RiskLevel.CONCERN),
+        ("I can't stop thinking about killing myself", RiskLevel.CONCERN),
+        ("I'm not suicidal but sometimes I wish I wouldn't wake up", RiskLevel.CONCERN),
+        ("No me quiero morir", RiskLevel.CHECK),
+        ("No, me quiero morir", RiskLevel.CONCERN),
+        ("Ya no quiero vivir", RiskLevel.CONCERN),
+        ("Je ne veux pas mourir", RiskLevel.CHECK),
+        ("Je ne veux plus vivre", RiskLevel.CONCERN),
+        ("J'aimerais m'endormir et ne jamais me réveiller", RiskLevel.CONCERN),
+        ("Je ne pense qu'à mourir", RiskLevel.CONCERN),
+    ],
+)
+def test_negation_lowers_only_its_own_clause(text: str, level: RiskLevel) -> None:
+    assert _level(text) == level, screen_message(text).explain()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This exam is killing me",
+        "My back is killing me today",
+        "I'm dying to know what the report says",
+        "I could kill for a coffee",
+        "I'm dead tired",
+        "Ça me tue",
+        "Je meurs d'envie de savoir",
+        "Me muero de ganas",
+        "Me mata la espalda",
+        "Mi jefe me va a matar si llego tarde",
+        "My phone died",
+        "I killed it at the exam",
+    ],
+)
+def test_pure_idioms_are_none(text: str) -> None:
+    result = screen_message(text)
+    assert result.level == RiskLevel.NONE, result.explain()
+
+
+def test_idiom_next_to_distress_is_check_and_next_to_a_cue_counts() -> None:
+    assert _level("This exam is killing me and I can't take it anymore") == RiskLevel.CHECK
+    assert _level("This exam is killing me and honestly I want to die") == RiskLevel.CONCERN
+    assert _level("If I have to fill in one more form I'm going to kill myself lol") == (
+        RiskLevel.CHECK
+    )
+    assert _level("If they deny my claim I'm going to kill myself") == RiskLevel.HIGH
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Can the examiner ask about suicide?", RiskLevel.CHECK),
+        ("Will they ask if I've ever tried to kill myself?", RiskLevel.CHECK),
+        ("¿El perito puede preguntar sobre suicidio?", RiskLevel.CHECK),
+        ("L'expert peut-il poser des questions sur le suicide ?", RiskLevel.CHECK),
+        ("Should I tell the examiner that I tried to kill myself last year?", RiskLevel.CONCERN),
+        ("Is it normal that I think about killing myself every day?", RiskLevel.CONCERN),
+        ("The examiner asked me if I want to die and I said yes", RiskLevel.CONCERN),
+    ],
+)
+def test_questions_about_the_topic(text: str, level: RiskLevel) -> None:
+    assert _level(text) == level, screen_message(text).explain()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My brother keeps saying he wants to kill himself",
+        "My husband said he'd be better off dead",
+        "Mi hermano dice que se quiere matar",
+        "Mon frère dit qu'il veut se tuer",
+        "He told me to kill myself",
+        "My daughter has been cutting herself",
+    ],
+)
+def test_other_peoples_words_are_check(text: str) -> None:
+    result = screen_message(text)
+    assert result.level == RiskLevel.CHECK, result.explain()
+    assert any(f.category in {"third_person", "question"} for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("tonight 💊💊💊", RiskLevel.HIGH),
+        ("💊💊💊 goodbye everyone", RiskLevel.HIGH),
+        ("🔪 myself again", RiskLevel.CONCERN),
+        ("🔪🩸", RiskLevel.CONCERN),
+        ("Can I bring my medication list 💊 to the exam?", RiskLevel.NONE),
+        ("exam tomorrow 💀💀", RiskLevel.NONE),
+    ],
+)
+def test_emoji(text: str, level: RiskLevel) -> None:
+    assert _level(text) == level, screen_message(text).explain()
+
+
+def test_every_language_is_read_whatever_the_setting() -> None:
+    for text in ("je veux mourir", "me quiero morir", "I want to kill myself"):
+        for language in LANGUAGES:
+            assert screen_message(text, language).level >= RiskLevel.CONCERN
+    assert screen_message("je veux mourir", "en").language == "en"
+    assert screen_message("quiero morirme y no puedo más").language == "es"
+    assert screen_message("je ne sais pas quoi faire").language == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I tried to kill myself three weeks ago", RiskLevel.HIGH),
+        ("I tried to kill myself years ago", RiskLevel.CONCERN),
+        ("Intenté suicidarme el mes pasado", RiskLevel.HIGH),
+        ("J'ai fait une tentative de suicide il y a dix ans", RiskLevel.CONCERN),
+        ("I want to die tonight", RiskLevel.HIGH),
+        ("I want to die and I have a rope", RiskLevel.HIGH),
+        ("I was suicidal last year but I'm fine now", RiskLevel.CONCERN),
+        ("I want to die, I mean it", RiskLevel.HIGH),
+        ("I'm going to shoot him, I know where he lives", RiskLevel.HIGH),
+        ("I'm going to kill my lawyer if he's late again", RiskLevel.CHECK),
+    ],
+)
+def test_grades_follow_the_c_ssrs_structure(text: str, level: RiskLevel) -> None:
+    assert _level(text) == level, screen_message(text).explain()
+
+
+def test_a_retraction_never_goes_below_check() -> None:
+    result = screen_message("I'm not sure I want to live lol, just kidding")
+    assert result.level == RiskLevel.CHECK
+    assert any(f.category == "retracted" for f in result.findings)
+    assert _level("I have the pills ready lol jk") == RiskLevel.CONCERN
+
+
+def test_explain_names_the_level_and_the_reasons() -> None:
+    result = screen_message("I have the pills ready")
+    assert result.level == RiskLevel.HIGH
+    assert result.explain() == "high: means ('pills ready')"
+    assert result.findings[0].rule == "en.means.pills_ready"
+    assert screen_message("What should I bring?").explain() == "none: nothing found"
+    negated = screen_message("I would never hurt myself")
+    assert negated.explain().startswith("check: negated ('never hurt myself')")
+    assert "\n" not in screen_message("I want to die.\nTonight.\n💊💊💊").explain()
+
+
+def test_odd_input_is_handled() -> None:
+    for text in ("", "   ", "???", "💊", "a" * 5000, "ÇA ME TUE!!!", "\u200d\ufe0f", "0123456789"):
+        assert isinstance(screen_message(text).level, RiskLevel)
+
+
+# --- the data files ------------------------------------------------------------------------
+
+
+def _files() -> dict[str, dict[str, Any]]:
+    return {code: screening.load_raw(code) for code in (*LANGUAGES, "emoji")}
+
+
+def test_every_language_has_every_section() -> None:
+    for code in LANGUAGES:
+        data = screening.load_raw(code)
+        assert data["language"] == code
+        missing = [s for s in SECTIONS if s not in data]
+        assert not missing, f"{code} lacks {missing}"
+        for section in SECTIONS:
+            assert data[section], f"{code}: {section} is empty"
+
+
+def test_ids_are_unique_prefixed_and_categorised() -> None:
+    seen: set[str] = set()
+    for code, data in _files().items():
+        for section in ("rules", "topics", "idioms", "hyperbole", "distress", "hopelessness"):
+            for entry in data.get(section, []):
+                assert entry["id"] not in seen, entry["id"]
+                seen.add(entry["id"])
+                assert entry["id"].startswith(f"{code}."), entry["id"]
+        for entry in data["means"]:
+            assert entry["id"] not in seen and entry["id"].startswith(f"{code}.")
+            seen.add(entry["id"])
+        for rule in data["rules"]:
+            assert rule["category"] in CATEGORIES, rule["id"]
+            assert rule["level"] in {"check", "concern", "high"}, rule["id"]
+            assert set(rule) <= {"id", "category", "level", "pattern", "person", "recency"}
+            assert rule.get("person", "self") in {"self", "any"}
+        for topic in data.get("topics", []):
+            assert topic["strength"] in {"strong", "weak"}
+            assert topic.get("person", "self") in {"self", "other"}
+
+
+def test_every_pattern_compiles_and_every_term_exists() -> None:
+    for code, data in _files().items():
+        terms = data.get("terms", {})
+        for section, value in data.items():
+            if section in {"language", "about", "detect", "terms", "emoji", "slang"}:
+                continue
+            if section == "misspellings":
+                continue
+            patterns: list[str] = []
+            for item in value:
+                if isinstance(item, dict):
+                    patterns.append(item["pattern"])
+                elif isinstance(item, list):
+                    patterns.append(item[0])
+                else:
+                    patterns.append(item)
+            for pattern in patterns:
+                for name in re.findall(r"<([a-z_]+)>", pattern):
+                    assert name in terms, f"{code}/{section}: unknown term <{name}>"
+                re.compile(screening.expand(pattern, terms))
+
+
+def test_maps_are_lower_case_ascii_and_emoji_are_known_tokens() -> None:
+    for code in LANGUAGES:
+        data = screening.load_raw(code)
+        for section in ("slang", "misspellings"):
+            for key, value in data[section].items():
+                assert key == key.lower() and value == value.lower(), (code, key)
+    emoji = screening.load_raw("emoji")
+    assert all(re.fullmatch(r"[a-z]+", name) for name in emoji["emoji"].values())
+    for rule in emoji["rules"]:
+        assert rule["id"].startswith("emoji.") and rule["category"] in CATEGORIES
+
+
+def test_the_prefilter_never_hides_a_match() -> None:
+    """Rules are skipped when their literals are absent; check that is never wrong here."""
+    lex = screening._lexicon()
+    for row in _labelled():
+        text = normalise(row["text"])
+        present = lex.gate.present(text)
+        for item in (*lex.rules, *lex.topics, *lex.idioms, *lex.distress, *lex.means):
+            if item.cover is not None and item.regex.search(text):
+                assert not item.cover.isdisjoint(present), (item.id, text)
