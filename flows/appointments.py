@@ -42,7 +42,7 @@ from bot.reminder_messages import (
     RESCHEDULE,
     describe_appointment,
 )
-from flows.menu import back_to_menu_row
+from flows.menu import back_to_menu_row, present
 
 ASK_DATE = "ask_date"
 ASK_TIME = "ask_time"
@@ -663,12 +663,7 @@ async def list_appointments(update: Update, context: BotContext) -> None:
         await _ask_for_consent_first(update, context)
         return
     text, markup = _list_text_and_keyboard(context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await show_in_place(update.callback_query, text, markup, context.chat_data)
-        return
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await present(update, context, text, markup)
 
 
 def _appointment_from_button(update: Update, context: BotContext) -> Appointment | None:

@@ -11,8 +11,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext
-from bot.messaging import reply_long, show_in_place
-from flows.menu import main_menu, menu_text
+from bot.messaging import show_in_place
+from flows.menu import main_menu, menu_text, present
 from flows.onboarding import emergency_numbers
 
 
@@ -30,15 +30,7 @@ def help_text(context: BotContext) -> str:
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    _ = context.gettext
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await show_in_place(
-            update.callback_query, help_text(context), main_menu(_), context.chat_data
-        )
-        return
-    assert update.effective_message is not None
-    await reply_long(update.effective_message, help_text(context), reply_markup=main_menu(_))
+    await present(update, context, help_text(context), main_menu(context.gettext))
 
 
 async def not_understood(update: Update, context: BotContext) -> None:

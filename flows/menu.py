@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import Translate
-from bot.messaging import StaticKeyboard, show_in_place
+from bot.messaging import StaticKeyboard, reply_long, show_in_place
 
 MENU = "menu:main"
 
@@ -56,6 +56,18 @@ async def send_menu(update: Update, context: BotContext, lead: str | None = None
     assert update.effective_chat is not None
     text = f"{lead}\n\n{menu_text(_)}" if lead else menu_text(_)
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=main_menu(_))
+
+
+async def present(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Show a screen: in place under a tapped button, or as a reply to a typed command."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await show_in_place(update.callback_query, text, markup, context.chat_data)
+        return
+    assert update.effective_message is not None
+    await reply_long(update.effective_message, text, reply_markup=markup)
 
 
 def handlers() -> list[CallbackQueryHandler]:  # type: ignore[type-arg]

@@ -10,8 +10,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.context import BotContext
 from bot.data_rights import erase_person, export_person
 from bot.i18n import Translate
-from bot.messaging import reply_long, show_in_place
-from flows.menu import back_to_menu_row
+from bot.messaging import show_in_place
+from flows.menu import back_to_menu_row, present
 from flows.privacy_text import what_i_keep
 
 PREFIX = "privacy:"
@@ -45,14 +45,7 @@ def _confirm_text(_: Translate) -> str:
 
 async def show_privacy(update: Update, context: BotContext) -> None:
     _ = context.gettext
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await show_in_place(
-            update.callback_query, what_i_keep(_), _privacy_keyboard(_), context.chat_data
-        )
-        return
-    assert update.effective_message is not None
-    await reply_long(update.effective_message, what_i_keep(_), reply_markup=_privacy_keyboard(_))
+    await present(update, context, what_i_keep(_), _privacy_keyboard(_))
 
 
 async def send_export(update: Update, context: BotContext) -> None:
@@ -73,14 +66,7 @@ async def send_export(update: Update, context: BotContext) -> None:
 
 async def ask_to_delete(update: Update, context: BotContext) -> None:
     _ = context.gettext
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await show_in_place(
-            update.callback_query, _confirm_text(_), _confirm_keyboard(_), context.chat_data
-        )
-        return
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(_confirm_text(_), reply_markup=_confirm_keyboard(_))
+    await present(update, context, _confirm_text(_), _confirm_keyboard(_))
 
 
 def _end_conversations(context: BotContext, user_id: int) -> None:
