@@ -587,6 +587,27 @@ def _unstretcher() -> Callable[[re.Match[str]], str]:
     return _unstretch(_lexicon().vocabulary)
 
 
+@cache
+def _steps_gate(steps: tuple[_Step, ...]) -> re.Pattern[str] | None:
+    """One search telling whether any of ``steps`` could apply (None: one always runs)."""
+    if not steps or any(step.needs is None for step in steps):
+        return None
+    return re.compile("|".join(f"(?:{step.needs.pattern})" for step in steps if step.needs))
+
+
+def _apply_steps(steps: tuple[_Step, ...], text: str) -> str:
+    """Apply the steps in order; when none could apply, one search instead of one each.
+
+    Exact: if no step's literals are in the text, no step changes it, so none would apply.
+    """
+    gate = _steps_gate(steps)
+    if gate is not None and gate.search(text) is None:
+        return text
+    for step in steps:
+        text = step.apply(text)
+    return text
+
+
 def normalise(text: str) -> str:
     """Plain lower-case ASCII words with contractions, slang and misspellings resolved."""
     lex = _lexicon()
@@ -599,14 +620,12 @@ def normalise(text: str) -> str:
     text = _LEET_TOKEN.sub(_deleet, text)
     text = _OTHER.sub(" ", text)
     text = _STRETCHED.sub(_unstretcher(), text)
-    for step in lex.contractions:
-        text = step.apply(text)
+    text = _apply_steps(lex.contractions, text)
     text = text.replace("'", " ")
     text = _PUNCT_RUN.sub(r"\1 ", text)
     text = _SPACES.sub(" ", text)
     text = lex.word_map_regex.sub(lambda m: lex.word_map[m.group()], text)
-    for step in lex.slang_patterns:
-        text = step.apply(text)
+    text = _apply_steps(lex.slang_patterns, text)
     return _SPACES.sub(" ", text).strip()
 
 
