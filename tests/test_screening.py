@@ -414,3 +414,10 @@ def test_the_prefilter_never_hides_a_match() -> None:
         for item in (*lex.rules, *lex.topics, *lex.idioms, *lex.distress, *lex.means):
             if item.cover is not None and item.regex.search(text):
                 assert not item.cover.isdisjoint(present), (item.id, text)
+
+
+def test_a_stated_threat_to_hurt_someone_is_high_but_hyperbole_is_not() -> None:
+    """Policy: a threat to hurt someone is high; 'I could kill my lawyer' stays a check."""
+    threat = screen_message("if they deny my claim I'm going to hurt that examiner", "en")
+    assert threat.level == RiskLevel.HIGH
+    assert screen_message("I could kill my lawyer lol", "en").level == RiskLevel.CHECK
