@@ -751,22 +751,12 @@ async def needs_rescheduling(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     settings = context.services.settings
-    told = False
-    if settings.COORDINATOR_CHAT_ID is not None:
-        coordinators = translator_for_coordinators(context)
-        user = update.effective_user
-        await context.bot.send_message(
-            settings.COORDINATOR_CHAT_ID,
-            coordinators(RESCHEDULE_NOTICE).format(
-                name=escape(user.full_name),
-                username=escape(user.username or "-"),
-                id=user.id,
-                when=format_when(
-                    appointment.starts_at, settings.DEFAULT_LANGUAGE, appointment.timezone
-                ),
-            ),
-        )
-        told = True
+    told = await _tell_coordinators(
+        update,
+        context,
+        RESCHEDULE_NOTICE,
+        when=format_when(appointment.starts_at, settings.DEFAULT_LANGUAGE, appointment.timezone),
+    )
     assert update.effective_chat is not None
     await context.bot.send_message(
         update.effective_chat.id,
@@ -788,9 +778,29 @@ async def needs_rescheduling(update: Update, context: BotContext) -> None:
     )
 
 
-def translator_for_coordinators(context: BotContext) -> Translate:
-    """Coordinators read alerts in the operator's DEFAULT_LANGUAGE."""
-    return translator(context.services.settings.DEFAULT_LANGUAGE)
+async def _tell_coordinators(
+    update: Update, context: BotContext, notice: str, **details: str
+) -> bool:
+    """Post a notice about this person in the coordinators' chat, in DEFAULT_LANGUAGE.
+
+    Returns False when no coordinators' chat is configured, so the person is never told
+    that someone was informed when nobody was.
+    """
+    settings = context.services.settings
+    user = update.effective_user
+    if settings.COORDINATOR_CHAT_ID is None or user is None:
+        return False
+    coordinators = translator(settings.DEFAULT_LANGUAGE)
+    await context.bot.send_message(
+        settings.COORDINATOR_CHAT_ID,
+        coordinators(notice).format(
+            name=escape(user.full_name),
+            username=escape(user.username or "-"),
+            id=user.id,
+            **details,
+        ),
+    )
+    return True
 
 
 async def after_exam(update: Update, context: BotContext) -> None:
@@ -809,23 +819,19 @@ async def after_exam(update: Update, context: BotContext) -> None:
             context.chat_data,
         )
         return
-    settings = context.services.settings
-    line = crisis_line_for(settings.DEFAULT_COUNTRY)
-    if settings.COORDINATOR_CHAT_ID is not None:
-        user = update.effective_user
-        coordinators = translator_for_coordinators(context)
-        await context.bot.send_message(
-            settings.COORDINATOR_CHAT_ID,
-            coordinators(TALK_NOTICE if choice == CHECKIN_TALK else HARD_EXAM_NOTICE).format(
-                name=escape(user.full_name), username=escape(user.username or "-"), id=user.id
-            ),
-        )
+    line = crisis_line_for(context.services.settings.DEFAULT_COUNTRY)
+    told = await _tell_coordinators(
+        update, context, TALK_NOTICE if choice == CHECKIN_TALK else HARD_EXAM_NOTICE
+    )
     await show_in_place(
         query,
         _("Thank you for telling me. An exam like this can stir up a lot.")
         + "\n\n"
-        + _("I've let the coordinators know, and someone will reach out.")
-        + "\n\n"
+        + (
+            _("I've let the coordinators know, and someone will reach out.") + "\n\n"
+            if told
+            else ""
+        )
         + _(
             "If you need to talk now, you can call or text {line}. "
             "In an emergency, call {emergency}."
