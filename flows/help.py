@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import BotContext
 from bot.messaging import show_in_place
-from flows.menu import main_menu, menu_text, present
+from flows.menu import main_menu, menu_text, present, send_menu
 from flows.onboarding import emergency_numbers
 
 
@@ -35,20 +35,14 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 async def not_understood(update: Update, context: BotContext) -> None:
     _ = context.gettext
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        _("Sorry, I didn't understand that. I work best with the buttons.") + "\n\n" + menu_text(_),
-        reply_markup=main_menu(_),
+    await send_menu(
+        update, context, _("Sorry, I didn't understand that. I work best with the buttons.")
     )
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     _ = context.gettext
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        _("I don't know that command. /help lists the ones I know.") + "\n\n" + menu_text(_),
-        reply_markup=main_menu(_),
-    )
+    await send_menu(update, context, _("I don't know that command. /help lists the ones I know."))
 
 
 async def media_received(update: Update, context: BotContext) -> None:
@@ -71,7 +65,7 @@ async def media_received(update: Update, context: BotContext) -> None:
         reply = _("Thanks. I don't use contact cards here. You can write to me or tap a button.")
     else:
         reply = _("I can't read this kind of message. Please write to me or tap a button.")
-    await message.reply_text(reply + "\n\n" + menu_text(_), reply_markup=main_menu(_))
+    await send_menu(update, context, reply)
 
 
 async def expired_button(update: Update, context: BotContext) -> None:
