@@ -11,13 +11,17 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.aftercare import AftercareBook
 from bot.appointments import AppointmentBook, ReminderPlan
 from bot.checklist import PrepChecklist
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import BotContext, Services
+from bot.escalation import Escalations
 from bot.examinees import ExamineeDirectory
 from bot.invites import Invitations
+from bot.models import utcnow
+from bot.outbox import OutboxDispatcher, release_claims_of_earlier_runs
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.reminder_messages import ReminderSender
@@ -26,8 +30,12 @@ from bot.screening import screen_message
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
-# How often the dispatcher looks for due reminders: the bound on a reminder's lateness.
+# How often the dispatchers look for due rows: the bound on a reminder's lateness, and on
+# how soon a retried alert goes out. New alerts do not wait for it: they are sent at once.
 DISPATCH_INTERVAL = 0.5
+# How often unacknowledged cases are checked for re-alerting.
+ESCALATION_TICK = 1.0
+_REPEATING = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
 class DurableApplication(Application):  # type: ignore[type-arg]
@@ -100,7 +108,11 @@ def build_application(
         appointments=book,
         checklist=PrepChecklist(database),
         invites=Invitations(database, book),
+        aftercare=AftercareBook(database, settings.DEFAULT_COUNTRY),
+        escalations=Escalations(database, settings, book, examinees),
     )
+
+    started_at = utcnow()
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         # Compile the crisis lexicons now, so the first message is not the one that waits.
@@ -110,17 +122,40 @@ def build_application(
         dispatcher = ReminderDispatcher(database, sender.deliver, examinees.mark_blocked)
         application.bot_data["reminder_dispatcher"] = dispatcher
 
+        escalations = services.escalations
+        limiter = getattr(application.bot, "rate_limiter", None)
+        outbox = OutboxDispatcher(
+            database,
+            application.bot,
+            rate_limiter=limiter if isinstance(limiter, TelegramRateLimiter) else None,
+            on_sent=escalations.on_sent,
+            on_undeliverable=escalations.on_undeliverable,
+        )
+        escalations.dispatcher = outbox
+        with database.session() as session:
+            released = release_claims_of_earlier_runs(session, started_at)
+        if released:
+            LOGGER.warning("%d messages a stopped run had claimed will be sent now", released)
+
         async def wake_dispatcher(_context: object) -> None:
             await dispatcher.dispatch_due_reminders()
 
-        assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            wake_dispatcher,
-            interval=DISPATCH_INTERVAL,
-            first=0,
-            name="reminders",
-            job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-        )
+        async def wake_outbox(_context: object) -> None:
+            await outbox.dispatch_due()
+
+        async def check_cases(_context: object) -> None:
+            escalations.tick()
+
+        jobs = application.job_queue
+        assert jobs is not None
+        for callback, interval, name in (
+            (wake_outbox, DISPATCH_INTERVAL, "outbox"),
+            (wake_dispatcher, DISPATCH_INTERVAL, "reminders"),
+            (check_cases, ESCALATION_TICK, "escalations"),
+        ):
+            jobs.run_repeating(
+                callback, interval=interval, first=0, name=name, job_kwargs=_REPEATING
+            )
 
     builder = (
         ApplicationBuilder()

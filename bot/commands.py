@@ -12,6 +12,7 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("appointment", N_("Save your IME appointment")),
     ("appointments", N_("See, change or cancel your appointments")),
     ("prep", N_("Your preparation checklist")),
+    ("aftercare", N_("Your people and plan for after the exam")),
     ("language", N_("Change the language")),
     ("privacy", N_("What I keep about you, and why")),
     ("mydata", N_("Download everything I keep about you")),

@@ -10,9 +10,11 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.i18n import Translate, translator
 
 if TYPE_CHECKING:
+    from bot.aftercare import AftercareBook
     from bot.appointments import AppointmentBook
     from bot.checklist import PrepChecklist
     from bot.config import Settings
+    from bot.escalation import Escalations
     from bot.examinees import ExamineeDirectory
     from bot.invites import Invitations
     from bot.models import Examinee
@@ -29,6 +31,8 @@ class Services:
     appointments: AppointmentBook
     checklist: PrepChecklist
     invites: Invitations
+    aftercare: AftercareBook
+    escalations: Escalations
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -83,10 +83,11 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         margin: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
+        group_window: float = 60.0,
     ) -> None:
         self._overall = SlidingWindow(overall_per_second, 1.0 + margin)
         self._group_limit = group_per_minute
-        self._group_window = 60.0 + margin
+        self._group_window = group_window + margin
         self._groups: dict[int | str, SlidingWindow] = {}
         self._max_retries = max_retries
         self._paused_until = 0.0
@@ -97,6 +98,21 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+    @property
+    def group_window(self) -> float:
+        return self._group_window
+
+    def room(self, chat_id: int) -> int:
+        """How many sends into ``chat_id`` (a group) would start now without waiting."""
+        now = self._clock()
+        if self._paused_until > now:
+            return 0
+        window = self._groups.get(chat_id)
+        if window is None:
+            return self._group_limit
+        window.wait_needed(now)  # drops what left the window
+        return max(0, window.limit - len(window))
 
     def _reserve(self, group: int | str | None) -> float | list[SlidingWindow]:
         """Start counting this send and return its windows, or return how long to wait."""

@@ -13,6 +13,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 GATE_GROUP = -30
+HANDOFF_GROUP = -25
 SCREENING_GROUP = -20
 FLOWS_GROUP = 0
 
@@ -23,9 +24,11 @@ warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWar
 def install(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every flow's handlers in their groups."""
     from flows import (
+        aftercare,
         appointments,
         gate,
         guide,
+        handoff,
         help,
         invites,
         language,
@@ -38,9 +41,22 @@ def install(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
     for handler in gate.handlers():
         application.add_handler(handler, GATE_GROUP)
+    for handler in handoff.handlers():
+        application.add_handler(handler, HANDOFF_GROUP)
     for handler in safety.handlers():
         application.add_handler(handler, SCREENING_GROUP)
-    for module in (onboarding, appointments, invites, menu, guide, prep, language, privacy, help):
+    for module in (
+        onboarding,
+        aftercare,
+        appointments,
+        invites,
+        menu,
+        guide,
+        prep,
+        language,
+        privacy,
+        help,
+    ):
         for handler in module.handlers():
             application.add_handler(handler, FLOWS_GROUP)
     for handler in help.fallback_handlers():

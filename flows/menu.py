@@ -24,6 +24,7 @@ def main_menu(_: Translate) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(_("My appointments"), callback_data="appt_list"),
                 InlineKeyboardButton(_("Prep checklist"), callback_data="prep:show"),
             ],
+            [InlineKeyboardButton(_("Aftercare plan"), callback_data="aftercare:show")],
             [
                 InlineKeyboardButton(_("Language"), callback_data="language:choose"),
                 InlineKeyboardButton(_("Privacy and my data"), callback_data="privacy:show"),

@@ -90,6 +90,7 @@ async def erase(update: Update, context: BotContext) -> None:
     with context.services.database.session() as session:
         erase_person(session, user_id)
     context.services.examinees.forget(user_id)
+    context.services.escalations.forget(user_id)
     context.examinee = None
     await context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
     await show_in_place(

@@ -1,157 +1,153 @@
-"""Crisis screening of every text and caption, before any flow sees it.
+"""Crisis screening of every message, before any flow sees it, and the examinee's side of a case.
 
 Runs in its own handler group ahead of the flows, in every conversation state and before
-``/start``. A message at concern or high gets the fixed safe reply at once and the
-coordinators are told; an ambiguous one gets the direct question. The flow the person was
-in is untouched and carries on with their next message.
+``/start``. An ambiguous message gets the direct question; a positive screen opens a case
+(the safe reply and the alert go through the outbox, so they survive outages and crashes).
+While a case is open, what the person writes goes to the coordinators instead of the flows;
+commands still work. The flow the person was in carries on once the case is closed.
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+import re
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
+from bot import safe_messages
 from bot.context import BotContext
-from bot.crisis_lines import crisis_line_for
-from bot.i18n import N_, translator
+from bot.escalation import Reporter
+from bot.i18n import N_
 from bot.messaging import escape, show_in_place
-from bot.screening import RiskLevel, Screening, screen_message
+from bot.screening import RiskLevel, screen_message
 
-PREFIX = "safety:"
-ALERT_TEXT_LIMIT = 500
-ALERT = N_(
-    "<b>Safety alert: {level}</b>\n"
-    "From: {name} (@{username}, id {id}), language {language}\n"
-    "Message: “{message}”\n"
-    "Screener: {explanation}\n"
-    "Please reach out to this person now."
-)
-DIRECT_ANSWER = N_("Answered “{answer}” to the direct question.")
-ANSWER_NAMES = {"yes": N_("Yes"), "unsaid": N_("I'd rather not say")}
-LEVEL_NAMES = {
-    RiskLevel.CHECK: N_("check"),
-    RiskLevel.CONCERN: N_("concern"),
-    RiskLevel.HIGH: N_("HIGH"),
-}
+DIRECT_PATTERN = re.compile(rf"^{safe_messages.DIRECT}(\d+):(yes|no|unsaid)$")
+ACUTE_PATTERN = re.compile(rf"^{safe_messages.ACUTE}(\d+):(yes|no)$")
+ANSWERED = N_("You answered: {answer}")
+ATTACHMENT = N_("[sent something that is not text: {kind}]")
 
 
-def _numbers(context: BotContext) -> tuple[str, str]:
-    _ = context.gettext
-    line = crisis_line_for(context.services.settings.DEFAULT_COUNTRY)
-    return escape(line.crisis_line_in(context.language)), _(" or ").join(line.emergency)
-
-
-def safe_reply(context: BotContext, level: RiskLevel, coordinators_told: bool) -> str:
-    """The fixed, reviewed reply: acknowledge, not alone, help now, a person, stay open."""
-    _ = context.gettext
-    crisis_line, emergency = _numbers(context)
-    parts = [_("Thank you for telling me. I'm really glad you did. You are not alone.")]
-    if level >= RiskLevel.HIGH:
-        parts.append(
-            _(
-                "<b>If you might act on these thoughts or you are in danger now, call "
-                "{emergency} now.</b>"
-            ).format(emergency=emergency)
-        )
-    parts.append(_("You can talk to someone right now, any time: {line}.").format(line=crisis_line))
-    if coordinators_told:
-        parts.append(_("I've asked a coordinator to contact you as soon as they can."))
-    parts.append(_("Would you like to keep talking with me while you wait?"))
-    return "\n\n".join(parts)
-
-
-async def _alert_coordinators(
-    update: Update, context: BotContext, screening: Screening, text: str
-) -> bool:
-    chat_id = context.services.settings.COORDINATOR_CHAT_ID
-    user = update.effective_user
-    if chat_id is None or user is None:
-        return False
-    _ = translator(context.services.settings.DEFAULT_LANGUAGE)
-    trimmed = text if len(text) <= ALERT_TEXT_LIMIT else text[:ALERT_TEXT_LIMIT] + "…"
-    await context.bot.send_message(
-        chat_id,
-        _(ALERT).format(
-            level=_(LEVEL_NAMES[screening.level]),
-            name=escape(user.full_name),
-            username=escape(user.username or "-"),
-            id=user.id,
-            language=context.language,
-            message=escape(trimmed),
-            explanation=escape(screening.explain()),
-        ),
+def reporter_of(update: Update, context: BotContext) -> Reporter:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return Reporter(
+        user_id=user.id,
+        chat_id=chat.id,
+        name=user.full_name,
+        username=user.username,
+        language=context.language,
     )
-    return True
 
 
-def _direct_question(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
-    _ = context.gettext
-    return (
-        _(
-            "I want to make sure you're okay. Are you having thoughts of ending your life, "
-            "or of hurting yourself or someone else?"
-        ),
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(_("Yes"), callback_data=PREFIX + "yes")],
-                [InlineKeyboardButton(_("No"), callback_data=PREFIX + "no")],
-                [InlineKeyboardButton(_("I'd rather not say"), callback_data=PREFIX + "unsaid")],
-            ]
-        ),
+def _is_command(message: Message) -> bool:
+    return any(
+        entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0
+        for entity in message.entities
     )
+
+
+def _source(message: Message) -> str:
+    return f"in:{message.chat_id}:{message.message_id}"
+
+
+def _attachment_kind(message: Message) -> str:
+    for kind in ("photo", "video", "voice", "audio", "document", "sticker", "contact"):
+        if getattr(message, kind):
+            return kind
+    return "message"
 
 
 async def screen(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    if message is None or update.effective_chat is None:
+    if message is None or update.effective_chat is None or update.effective_user is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         return
     text = message.text or message.caption or ""
+    escalations = context.services.escalations
+    case_id = escalations.open_case_id(update.effective_user.id)
+    if case_id is not None and not _is_command(message):
+        screening = screen_message(text, context.language)
+        shown = text or context.gettext(ATTACHMENT).format(kind=_attachment_kind(message))
+        if escalations.relay_from_examinee(
+            reporter_of(update, context),
+            case_id,
+            shown,
+            screening.level,
+            screening.explain(),
+            _source(message),
+        ):
+            raise ApplicationHandlerStop
+    if not text:
+        return
     screening = screen_message(text, context.language)
     if screening.level == RiskLevel.NONE:
         return
+    reporter = reporter_of(update, context)
     if screening.level == RiskLevel.CHECK:
-        question, markup = _direct_question(context)
-        await message.reply_text(question, reply_markup=markup)
+        check_id = escalations.record_check(reporter, screening, text)
+        question, markup = safe_messages.direct_question(context.gettext, check_id)
+        await message.reply_text(question, reply_markup=InlineKeyboardMarkup.de_json(markup, None))
         raise ApplicationHandlerStop
-    told = await _alert_coordinators(update, context, screening, text)
-    await message.reply_text(safe_reply(context, screening.level, told))
+    escalations.report_crisis(
+        reporter, screening.level, text, screening.explain(), _source(message)
+    )
     raise ApplicationHandlerStop
 
 
+async def _close_question(
+    update: Update, context: BotContext, answer: str, after: str | None = None
+) -> None:
+    """Keep the question on screen with the answer under it, and take the buttons away."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    question = escape(query.message.text or "")
+    answered = context.gettext(ANSWERED).format(answer=escape(answer))
+    text = f"{question}\n\n<i>{answered}</i>" + (f"\n\n{after}" if after else "")
+    await show_in_place(query, text, None, context.chat_data)
+
+
 async def answer_direct_question(update: Update, context: BotContext) -> None:
-    """'Yes' or a refusal raises the level to concern; 'no' ends it kindly."""
+    """'Yes' or a refusal opens a case at concern; 'no' ends it kindly. All are logged."""
     _ = context.gettext
     query = update.callback_query
     assert query is not None and query.data is not None
+    match = DIRECT_PATTERN.match(query.data)
+    assert match is not None
     await query.answer()
-    if query.data == PREFIX + "no":
-        crisis_line, _emergency = _numbers(context)
-        await show_in_place(
-            query,
-            _("Thank you for letting me know. If that changes, I'm here, and so is {line}.").format(
-                line=crisis_line
-            ),
-            None,
-            context.chat_data,
-        )
-        raise ApplicationHandlerStop
-    screening = Screening(level=RiskLevel.CONCERN, findings=(), language=context.language)
-    operator = translator(context.services.settings.DEFAULT_LANGUAGE)
-    answer = operator(ANSWER_NAMES[query.data.removeprefix(PREFIX)])
-    told = await _alert_coordinators(
-        update, context, screening, operator(DIRECT_ANSWER).format(answer=answer)
+    check_id, answer = int(match.group(1)), match.group(2)
+    reporter = reporter_of(update, context)
+    context.services.escalations.answer_check(reporter, check_id, answer, f"cb:{query.id}")
+    labels = {"yes": _("Yes"), "no": _("No"), "unsaid": _("I'd rather not say")}
+    kind_word = None
+    if answer == "no":
+        country = context.services.settings.DEFAULT_COUNTRY
+        kind_word = safe_messages.direct_no(_, context.language, country)
+    await _close_question(update, context, labels[answer], kind_word)
+    raise ApplicationHandlerStop
+
+
+async def answer_acute_question(update: Update, context: BotContext) -> None:
+    """'Yes, right now' makes the case urgent; either answer is recorded for the team."""
+    _ = context.gettext
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_user is not None
+    match = ACUTE_PATTERN.match(query.data)
+    assert match is not None
+    await query.answer()
+    case_id, answer = int(match.group(1)), match.group(2)
+    context.services.escalations.answer_acute(
+        update.effective_user.id, case_id, answer, f"cb:{query.id}"
     )
-    await show_in_place(
-        query, safe_reply(context, RiskLevel.CONCERN, told), None, context.chat_data
-    )
+    labels = {"yes": _("Yes, right now"), "no": _("Not right now")}
+    await _close_question(update, context, labels[answer])
     raise ApplicationHandlerStop
 
 
 def handlers() -> list[MessageHandler | CallbackQueryHandler]:  # type: ignore[type-arg]
     return [
-        CallbackQueryHandler(answer_direct_question, pattern=f"^{PREFIX}(yes|no|unsaid)$"),
-        MessageHandler(filters.ChatType.PRIVATE & (filters.TEXT | filters.CAPTION), screen),
+        CallbackQueryHandler(answer_direct_question, pattern=DIRECT_PATTERN),
+        CallbackQueryHandler(answer_acute_question, pattern=ACUTE_PATTERN),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, screen),
     ]

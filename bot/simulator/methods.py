@@ -184,6 +184,8 @@ class BotApiMethods:
             pending = state.updates.pending[:limit]
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0 or state.stopping or state.logged_out:
+                if pending:
+                    state.delivered()
                 return snapshot({"updates": pending})["updates"]
             await state.updates_available.wait(remaining)
 

@@ -432,6 +432,7 @@ class BotApiSimulator:
             )
             if error is None:
                 state.updates.remove(update["update_id"])
+                state.delivered()
                 attempt = 0
                 state.changed.notify()
                 continue
@@ -563,9 +564,24 @@ class BotApiSimulator:
                 },
             )
 
-    def outage(self, seconds: float, *, refuse_connections: bool = False) -> None:
+    def outage(
+        self,
+        seconds: float,
+        *,
+        refuse_connections: bool = False,
+        after_next_delivery: bool = False,
+    ) -> None:
         """Telegram is unreachable for ``seconds``: every call gets 502 Bad Gateway, or
-        with ``refuse_connections`` the port stops accepting connections."""
+        with ``refuse_connections`` the port stops accepting connections.
+
+        With ``after_next_delivery`` the outage starts the moment the next updates reach
+        the bot: it holds a message it cannot answer, the case an outbox must survive.
+        """
+        if after_next_delivery:
+            if refuse_connections:
+                raise SimulatorError("after_next_delivery outages answer 502; don't combine")
+            self.state.outage_on_delivery = seconds
+            return
         self.state.outage_until = time.monotonic() + seconds
         self._refuse_connections = refuse_connections
         self.state.updates_available.notify()
@@ -706,6 +722,42 @@ class BotApiSimulator:
             if entities:
                 content["caption_entities"] = entities
         message = self._user_message(user, state, content, reply)
+        await asyncio.sleep(0)
+        return message
+
+    async def send_contact(
+        self,
+        user: SimulatedUser,
+        phone_number: str,
+        first_name: str,
+        last_name: str | None = None,
+        user_id: int | None = None,
+        *,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        """``user`` sends a contact card; returns the Message with its ``contact``.
+
+        A card from the address book has ``user_id`` only when that person is on Telegram;
+        the ``request_contact`` keyboard button shares the user's own card: pass
+        ``user_id=user.id``. The number is kept as written, as Telegram does.
+        """
+        if not isinstance(phone_number, str) or not phone_number.strip():
+            raise SimulatorError("a contact card needs a phone_number")
+        if not isinstance(first_name, str) or not first_name.strip():
+            raise SimulatorError("a contact card needs a first_name")
+        if last_name is not None and not isinstance(last_name, str):
+            raise SimulatorError("last_name must be a string")
+        if user_id is not None and (
+            isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0
+        ):
+            raise SimulatorError("user_id must be a positive integer")
+        state = self._user_chat(user, chat_id)
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        if user_id is not None:
+            contact["user_id"] = user_id
+        message = self._user_message(user, state, {"contact": contact}, None)
         await asyncio.sleep(0)
         return message
 

@@ -126,6 +126,7 @@ class SimState:
         self.subscribers: list[asyncio.Queue[SimEvent]] = []
         self.active_poll = 0
         self.outage_until = 0.0
+        self.outage_on_delivery: float | None = None
         self.logged_out = False
         self.stopping = False
         self.started_at = time.monotonic()
@@ -270,6 +271,12 @@ class SimState:
 
     def outage_active(self) -> bool:
         return time.monotonic() < self.outage_until
+
+    def delivered(self) -> None:
+        """Updates just went out to the bot: start an outage armed for this moment."""
+        if self.outage_on_delivery is not None:
+            self.outage_until = time.monotonic() + self.outage_on_delivery
+            self.outage_on_delivery = None
 
     def require_available(self) -> None:
         """Raised inside long polls so they end with the outage, like a dropped connection."""

@@ -328,3 +328,37 @@ async def test_reminders_survive_sigkill_and_arrive_once(
         for process in (second, third):
             if process.alive:
                 await process.stop()
+
+
+async def test_an_alert_survives_an_outage_and_a_sigkill_and_arrives_once(
+    simulator: BotApiSimulator, workdir: Path, database_file: str
+) -> None:
+    """Telegram goes down the moment the crisis message reaches the bot, the bot is killed
+    during the 12-second outage, and it is started again once Telegram is back."""
+    group = simulator.create_group(-1001000, "Coordinators").id
+    env = _environment(simulator.base_url, database_file)
+    first = BotProcess(workdir, env)
+    await first.start()
+    await simulator.wait_for(lambda: len(simulator.calls_of("setMyCommands")) >= 4, timeout=20)
+    person = Person(simulator, SimulatedUser(id=71, first_name="Lee", language_code="en"))
+    simulator.outage(12, after_next_delivery=True)
+    sent = time.monotonic()
+    await simulator.send_text(person.user, "I have the pills ready tonight, I'm going to end it")
+    await simulator.wait_for(simulator.state.outage_active, timeout=5)  # delivered
+    await asyncio.sleep(2)  # the bot has the message and cannot send anything
+    assert simulator.messages(group) == []
+    first.kill()
+    await asyncio.wait_for(first.process.wait(), 10)  # type: ignore[union-attr]
+    await asyncio.sleep(max(0.0, 12.5 - (time.monotonic() - sent)))
+    second = BotProcess(workdir, env)
+    await second.start()
+    try:
+        alert = await simulator.wait_for_message(group, timeout=20)
+        assert "Safety alert" in alert["text"] and "Lee" in alert["text"]
+        reply = await person.next(timeout=5)
+        assert "911" in reply["text"]
+        await asyncio.sleep(2)  # anything sent twice would arrive by now
+        assert sum("Safety alert" in text for text in _sent_texts(simulator, group)) == 1
+        assert sum("not alone" in text for text in _sent_texts(simulator, person.chat_id)) == 1
+    finally:
+        await second.stop()

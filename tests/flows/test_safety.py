@@ -6,15 +6,17 @@ from typing import Any
 
 import pytest
 
-from bot.simulator import BotApiSimulator
-from tests.support import Person
+from bot.simulator import BotApiSimulator, SimulatedUser
+from tests.support import Person, buttons
 
 from .conftest import COORDINATORS_CHAT, onboard
+
+CORA = SimulatedUser(id=900, first_name="Cora")
 
 
 @pytest.fixture
 def coordinators(simulator: BotApiSimulator) -> int:
-    return simulator.create_group(COORDINATORS_CHAT, "Coordinators").id
+    return simulator.create_group(COORDINATORS_CHAT, "Coordinators", members=[CORA]).id
 
 
 async def test_crisis_before_start_gets_help_and_an_alert(
@@ -28,13 +30,20 @@ async def test_crisis_before_start_gets_help_and_an_alert(
     assert "I want to kill myself" in alert["text"]
 
 
-async def test_the_flow_resumes_after_a_crisis_reply(
+async def test_the_flow_resumes_once_the_case_is_resolved(
     ana: Person, simulator: BotApiSimulator, coordinators: int
 ) -> None:
     await ana.say("/start", replies=2)
     (reply,) = await ana.say("honestly I have the pills ready tonight")
     assert "911" in reply["text"]  # high: the emergency number first
-    await simulator.wait_for_message(coordinators, timeout=2)
+    alert = await simulator.wait_for_message(coordinators, timeout=2)
+    (passed_on,) = await ana.say("what now?")
+    assert "care team" in passed_on["text"]  # a case is open: a person answers now
+    await simulator.press_button(
+        CORA, alert["message_id"], buttons(alert)[1][1], chat_id=coordinators
+    )
+    closed = await ana.next()
+    assert "closed this conversation" in closed["text"] and "988" in closed["text"]
     (again,) = await ana.say("what now?")
     assert again["text"].startswith("Please choose one of the buttons below first.")
 
@@ -73,7 +82,11 @@ async def test_a_question_about_the_topic_gets_the_direct_question(
     assert simulator.messages(coordinators) == []
     (question,) = await ana.say("can the examiner ask me about suicide?")
     await ana.press("I'd rather not say", question)
-    assert "988" in ana.message(question["message_id"])["text"]
+    assert "You answered: I'd rather not say" in ana.message(question["message_id"])["text"]
+    reply = await ana.next()
+    assert "988" in reply["text"] and "coordinator" in reply["text"]
+    acute = await ana.next()
+    assert "right now" in acute["text"]
     alert = await simulator.wait_for_message(coordinators, timeout=2)
     assert "rather not say" in alert["text"]
 

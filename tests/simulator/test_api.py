@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.simulator import BotApiSimulator, RateLimits, SimulatedUser
+from bot.simulator import BotApiSimulator, RateLimits, SimulatedUser, SimulatorError
 from bot.simulator.media import tiny_png
 
 TOKEN = "123456:TEST-TOKEN"
@@ -715,6 +715,24 @@ async def test_outage_refusing_connections(
     await asyncio.sleep(0.5)
     async with aiohttp.ClientSession() as fresh:
         await ok(fresh, sim, "getMe")
+
+
+async def test_outage_after_next_delivery_starts_when_updates_go_out(
+    sim: BotApiSimulator, http: aiohttp.ClientSession
+) -> None:
+    sim.outage(0.4, after_next_delivery=True)
+    await ok(http, sim, "getMe")  # armed, not started
+    await sim.send_text(ALICE, "hi")
+    updates = await ok(http, sim, "getUpdates")
+    assert [u["message"]["text"] for u in updates] == ["hi"]
+    async with http.post(
+        f"{sim.url}/bot{TOKEN}/sendMessage", json={"chat_id": ALICE.id, "text": "x"}
+    ) as response:
+        assert response.status == 502
+    await asyncio.sleep(0.45)
+    await ok(http, sim, "sendMessage", chat_id=ALICE.id, text="back")
+    with pytest.raises(SimulatorError):
+        sim.outage(1, refuse_connections=True, after_next_delivery=True)
 
 
 # ------------------------------------------------------------------ bot settings & chats
