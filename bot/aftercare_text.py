@@ -22,11 +22,15 @@ from bot.aftercare import (
     REST,
     SPONSOR,
     WALK,
+    AftercareBook,
     format_phone,
 )
 from bot.i18n import N_, Translate
 from bot.messaging import escape
 from bot.models import AftercareContact, AftercarePlanStep
+
+# A button elsewhere (a reminder, the check-in) that opens the aftercare overview anew.
+OPEN_AFTERCARE = "aftercare:open"
 
 RELATIONSHIP_NAMES: dict[str, str] = {
     FRIEND: N_("Friend"),
@@ -75,3 +79,23 @@ def step_text(step: AftercarePlanStep, _: Translate) -> str:
 def plan_lines(steps: Iterable[AftercarePlanStep], _: Translate) -> str:
     """One bullet per step, in the examinee's order; empty when there are none."""
     return "\n".join(f"• {step_text(step, _)}" for step in steps)
+
+
+def describe_contacts(
+    book: AftercareBook, user_id: int, _: Translate, shared_only: bool
+) -> str | None:
+    """A person's contacts for a crisis reply (all) or an alert (only those they shared)."""
+    contacts = book.shared_contacts(user_id) if shared_only else book.contacts(user_id)
+    return contact_lines(contacts, _) or None
+
+
+def aftercare_section(book: AftercareBook, user_id: int, _: Translate) -> str | None:
+    """The plan and the people to call, as shown the day before and after the exam."""
+    parts = []
+    plan = plan_lines(book.plan(user_id), _)
+    if plan:
+        parts.append(_("Your plan for after the exam:") + "\n" + plan)
+    contacts = contact_lines(book.contacts(user_id), _)
+    if contacts:
+        parts.append(_("People you can call:") + "\n" + contacts)
+    return "\n\n".join(parts) or None

@@ -22,8 +22,9 @@ RESOLVE = "case:resolve:"
 TRIGGER_LIMIT = 500
 RELAY_LIMIT = 3000
 
+SUPPORT = "support"
 LEVEL_NAMES = {
-    "support": N_("support"),
+    SUPPORT: N_("support"),
     "concern": N_("concern"),
     "high": N_("HIGH"),
 }
@@ -56,14 +57,21 @@ def alert_text(
     contacts: str | None = None,
 ) -> str:
     """The first alert for a case: who, how urgent, what was said, what else we know."""
-    lines = [
-        _("<b>Safety alert #{case}: {level}</b>").format(
+    if case.level == SUPPORT:
+        heading = _("<b>Support request #{case}</b>").format(case=case.id)
+    else:
+        heading = _("<b>Safety alert #{case}: {level}</b>").format(
             case=case.id, level=level_name(_, case.level)
-        ),
+        )
+    lines = [
+        heading,
         _("From: {person}, language {language}").format(person=who(case), language=case.language),
         _("Message: “{message}”").format(message=escape(trimmed(case.trigger))),
-        _("Screener: {explanation}").format(explanation=escape(case.explanation or "-")),
     ]
+    if case.level != SUPPORT:
+        lines.append(
+            _("Screener: {explanation}").format(explanation=escape(case.explanation or "-"))
+        )
     lines.extend(escape(answer) for answer in answers)
     lines.append(
         _("Next appointment: {when}").format(when=escape(next_appointment or _("none saved")))

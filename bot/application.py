@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -12,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.aftercare import AftercareBook
+from bot.aftercare_text import describe_contacts
 from bot.appointments import AppointmentBook, ReminderPlan
 from bot.checklist import PrepChecklist
 from bot.commands import publish_commands
@@ -101,6 +103,7 @@ def build_application(
     book = AppointmentBook(
         database, ReminderPlan(settings.REMINDER_OFFSETS, settings.CHECKIN_AFTER)
     )
+    aftercare = AftercareBook(database, settings.DEFAULT_COUNTRY)
     services = Services(
         settings=settings,
         database=database,
@@ -108,8 +111,10 @@ def build_application(
         appointments=book,
         checklist=PrepChecklist(database),
         invites=Invitations(database, book),
-        aftercare=AftercareBook(database, settings.DEFAULT_COUNTRY),
-        escalations=Escalations(database, settings, book, examinees),
+        aftercare=aftercare,
+        escalations=Escalations(
+            database, settings, book, examinees, contacts=partial(describe_contacts, aftercare)
+        ),
     )
 
     started_at = utcnow()
@@ -118,7 +123,9 @@ def build_application(
         # Compile the crisis lexicons now, so the first message is not the one that waits.
         screen_message("")
         await publish_commands(application.bot, settings.DEFAULT_LANGUAGE)
-        sender = ReminderSender(application.bot, database, examinees, settings.DEFAULT_TIMEZONE)
+        sender = ReminderSender(
+            application.bot, database, examinees, services.aftercare, settings.DEFAULT_TIMEZONE
+        )
         dispatcher = ReminderDispatcher(database, sender.deliver, examinees.mark_blocked)
         application.bot_data["reminder_dispatcher"] = dispatcher
 

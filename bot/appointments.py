@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 
 from bot.models import Appointment, utcnow
-from bot.reminders import cancel_pending, schedule
+from bot.reminders import cancel_pending, plan_followup, schedule
 from bot.storage import Database
 
 MODES = ("in_person", "remote")
@@ -125,3 +125,15 @@ class AppointmentBook:
             schedule(session, appointment, self.plan.offsets, self.plan.checkin_after, now)
             session.commit()
             return appointment
+
+    def follow_up_tomorrow(
+        self, appointment_id: int, user_id: int, now: datetime | None = None
+    ) -> bool:
+        """Ask again the next day how the person is; once per appointment."""
+        with self._database.session() as session:
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None or appointment.user_id != user_id:
+                return False
+            planned = plan_followup(session, appointment, now or utcnow())
+            session.commit()
+            return planned is not None

@@ -45,7 +45,7 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 CANCELLED = "cancelled"
 
-SUPPORT = "support"
+SUPPORT = alerts.SUPPORT
 CONCERN = "concern"
 HIGH = "high"
 _RANK = {SUPPORT: 1, CONCERN: 2, HIGH: 3}
@@ -308,6 +308,36 @@ class Escalations:
         self._kick()
         return opened
 
+    def request_support(self, reporter: Reporter, reason: str, source: str) -> bool:
+        """Bring in a coordinator at a level below a crisis (e.g. a hard exam); False when
+        no coordinators' chat is configured, so the person is never told otherwise."""
+        if self.coordinators_chat is None:
+            return False
+        case_id = self.open_case_id(reporter.user_id)
+        if case_id is not None:
+            return self.relay_from_examinee(reporter, case_id, reason, RiskLevel.NONE, "", source)
+        with self._database.session() as session:
+            if already_enqueued(session, f"{source}:1"):
+                return True
+            case = Escalation(
+                user_id=reporter.user_id,
+                chat_id=reporter.chat_id,
+                name=reporter.name[:256],
+                username=reporter.username,
+                language=reporter.language,
+                level=SUPPORT,
+                trigger=alerts.trimmed(reason, 590),
+            )
+            session.add(case)
+            session.flush()
+            self._event(session, case, RAISED, detail=SUPPORT)
+            self._queue_alert(session, case, (), source)
+            session.commit()
+            assert case.id is not None
+            self._remember_open(reporter.user_id, case.id)
+        self._kick()
+        return True
+
     def relay_from_examinee(
         self,
         reporter: Reporter,
@@ -501,6 +531,7 @@ class Escalations:
             stale = session.exec(
                 select(Escalation).where(
                     Escalation.status == OPEN,
+                    col(Escalation.level).in_((CONCERN, HIGH)),
                     col(Escalation.last_alerted_at).is_not(None),
                     col(Escalation.last_alerted_at) <= now - timeout,
                 )

@@ -7,12 +7,15 @@ from datetime import timedelta
 from babel.dates import format_timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.aftercare import AftercareBook
+from bot.aftercare_text import OPEN_AFTERCARE, aftercare_section
 from bot.examinees import ExamineeDirectory
 from bot.i18n import N_, format_when, translator
 from bot.messaging import escape
 from bot.models import Appointment, Reminder
 from bot.prep import tips_for
-from bot.reminders import CHECKIN
+from bot.reminders import CHECKIN, FOLLOWUP
+from bot.reminders import REMINDER as REMINDER_KIND
 from bot.storage import Database
 
 # Callback data shared with flows/appointments.py: "<action>:<appointment id>".
@@ -22,6 +25,10 @@ PREP = "prep:show"
 CHECKIN_OKAY = "after_ok"
 CHECKIN_HARD = "after_hard"
 CHECKIN_TALK = "after_talk"
+CHECKIN_COORDINATOR = "after_coord"
+
+# The reminder that also looks at the aftercare plan: the one sent the day before.
+DAY_BEFORE = (timedelta(hours=12), timedelta(hours=36))
 
 REQUESTER_NAMES = {
     "insurer": N_("an insurer"),
@@ -73,31 +80,57 @@ def reminder_text(row: Reminder, appointment: Appointment, language: str, zone: 
     return "\n\n".join(parts)
 
 
-def reminder_keyboard(appointment_id: int, language: str) -> InlineKeyboardMarkup:
+def is_day_before(row: Reminder) -> bool:
+    low, high = DAY_BEFORE
+    return row.kind == REMINDER_KIND and low <= timedelta(seconds=row.offset_seconds) <= high
+
+
+def reminder_keyboard(
+    appointment_id: int, language: str, *, offer_aftercare: bool = False
+) -> InlineKeyboardMarkup:
     _ = translator(language)
-    return InlineKeyboardMarkup(
+    rows = [
+        [InlineKeyboardButton(_("I'll be there"), callback_data=f"{ATTENDING}:{appointment_id}")],
         [
-            [
-                InlineKeyboardButton(
-                    _("I'll be there"), callback_data=f"{ATTENDING}:{appointment_id}"
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    _("I need to reschedule"), callback_data=f"{RESCHEDULE}:{appointment_id}"
-                )
-            ],
-            [InlineKeyboardButton(_("Prep checklist"), callback_data=PREP)],
-        ]
-    )
+            InlineKeyboardButton(
+                _("I need to reschedule"), callback_data=f"{RESCHEDULE}:{appointment_id}"
+            )
+        ],
+        [InlineKeyboardButton(_("Prep checklist"), callback_data=PREP)],
+    ]
+    if offer_aftercare:
+        rows.append([InlineKeyboardButton(_("Set up my aftercare"), callback_data=OPEN_AFTERCARE)])
+    return InlineKeyboardMarkup(rows)
 
 
-def checkin_text(language: str) -> str:
+def aftercare_reminder(section: str | None, language: str, *, complete: bool) -> str:
+    """The day before: their plan and people, and an offer to finish setting them up."""
     _ = translator(language)
-    return _(
+    parts = [_("<b>For after the exam</b>")]
+    if section:
+        parts.append(section)
+    if not complete:
+        parts.append(
+            _(
+                "An exam like this can be tiring. It helps to plan something kind for "
+                "afterwards, and to have someone to call. Would you like to set that up now?"
+            )
+        )
+    return "\n".join(parts)
+
+
+def checkin_text(language: str, section: str | None = None) -> str:
+    _ = translator(language)
+    text = _(
         "How did your exam go? Whatever happened, it's okay to take a moment for yourself. "
         "Tap what fits best."
     )
+    return f"{text}\n\n{section}" if section else text
+
+
+def followup_text(language: str) -> str:
+    _ = translator(language)
+    return _("Hello again. Yesterday's exam sounded hard. How are you today? Tap what fits best.")
 
 
 def checkin_keyboard(appointment_id: int, language: str) -> InlineKeyboardMarkup:
@@ -123,11 +156,17 @@ class ReminderSender:
     """Turns a claimed reminder row into the message; None when there is nothing to send."""
 
     def __init__(
-        self, bot: Bot, database: Database, examinees: ExamineeDirectory, default_zone: str
+        self,
+        bot: Bot,
+        database: Database,
+        examinees: ExamineeDirectory,
+        aftercare: AftercareBook,
+        default_zone: str,
     ) -> None:
         self._bot = bot
         self._database = database
         self._examinees = examinees
+        self._aftercare = aftercare
         self._default_zone = default_zone
 
     async def deliver(self, row: Reminder) -> Message | None:
@@ -141,9 +180,20 @@ class ReminderSender:
         language = examinee.language
         zone = appointment.timezone or examinee.timezone or self._default_zone
         assert appointment.id is not None
-        if row.kind == CHECKIN:
-            text, markup = checkin_text(language), checkin_keyboard(appointment.id, language)
+        _ = translator(language)
+        if row.kind in (CHECKIN, FOLLOWUP):
+            section = aftercare_section(self._aftercare, examinee.user_id, _)
+            text = (
+                checkin_text(language, section) if row.kind == CHECKIN else followup_text(language)
+            )
+            markup = checkin_keyboard(appointment.id, language)
         else:
             text = reminder_text(row, appointment, language, zone)
-            markup = reminder_keyboard(appointment.id, language)
+            offer = False
+            if is_day_before(row):
+                ready = self._aftercare.is_ready(examinee.user_id)
+                section = aftercare_section(self._aftercare, examinee.user_id, _)
+                text += "\n\n" + aftercare_reminder(section, language, complete=ready)
+                offer = not ready
+            markup = reminder_keyboard(appointment.id, language, offer_aftercare=offer)
         return await self._bot.send_message(examinee.chat_id, text, reply_markup=markup)

@@ -28,6 +28,9 @@ LOGGER = logging.getLogger(__name__)
 
 REMINDER = "reminder"
 CHECKIN = "checkin"
+# The next-day question after a check-in answered 'hard' or 'talk'.
+FOLLOWUP = "followup"
+FOLLOWUP_AFTER = timedelta(days=1)
 
 PENDING = "pending"
 SENDING = "sending"
@@ -44,7 +47,7 @@ _BACKOFF = timedelta(seconds=5)
 
 def grace_for(reminder: Reminder) -> timedelta:
     """How late a message may still go out: half its lead time, at most 12 hours."""
-    if reminder.kind == CHECKIN:
+    if reminder.kind in (CHECKIN, FOLLOWUP):
         return CHECKIN_GRACE
     return min(timedelta(seconds=reminder.offset_seconds) / 2, timedelta(hours=12))
 
@@ -103,6 +106,27 @@ def schedule(
     rows = plan_reminders(appointment, offsets, checkin_after, now or utcnow())
     session.add_all(rows)
     return rows
+
+
+def plan_followup(session: Session, appointment: Appointment, now: datetime) -> Reminder | None:
+    """One next-day follow-up per appointment, however often the answer is given."""
+    assert appointment.id is not None and appointment.user_id is not None
+    existing = session.exec(
+        select(Reminder.id).where(
+            Reminder.appointment_id == appointment.id, Reminder.kind == FOLLOWUP
+        )
+    ).first()
+    if existing is not None:
+        return None
+    row = Reminder(
+        appointment_id=appointment.id,
+        user_id=appointment.user_id,
+        kind=FOLLOWUP,
+        offset_seconds=int(FOLLOWUP_AFTER.total_seconds()),
+        due_at=now + FOLLOWUP_AFTER,
+    )
+    session.add(row)
+    return row
 
 
 def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Reminder]:

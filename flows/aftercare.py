@@ -193,6 +193,18 @@ async def show_overview(update: Update, context: BotContext) -> Reply:
     return ConversationHandler.END
 
 
+async def open_overview(update: Update, context: BotContext) -> Reply:
+    """The button under a reminder or a check-in: the overview as a new message, so the
+    message the button was under stays as it was."""
+    if _needs_consent(context):
+        return await _ask_for_consent_first(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    text, markup = _overview(context)
+    await context.bot.send_message(_chat_id(update), text, reply_markup=markup)
+    return ConversationHandler.END
+
+
 async def _back_to_overview(update: Update, context: BotContext) -> Reply:
     """The overview in place of a tapped message whose button was already answered."""
     assert update.callback_query is not None
@@ -927,6 +939,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     card = private & filters.CONTACT
     buttons = [
         (show_overview, "show"),
+        (open_overview, "open"),
         (start_adding, "add"),
         (picked_kind, "kind:"),
         (save, "save"),

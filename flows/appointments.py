@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot import calendar_keyboard as cal
+from bot.aftercare_text import OPEN_AFTERCARE, aftercare_section
 from bot.appointment_input import (
     MAX_AHEAD,
     InputError,
@@ -35,6 +36,7 @@ from bot.messaging import escape, show_in_place
 from bot.models import Appointment, utcnow
 from bot.reminder_messages import (
     ATTENDING,
+    CHECKIN_COORDINATOR,
     CHECKIN_HARD,
     CHECKIN_OKAY,
     CHECKIN_TALK,
@@ -43,6 +45,7 @@ from bot.reminder_messages import (
     describe_appointment,
 )
 from flows.menu import back_to_menu_row, present
+from flows.safety import reporter_of
 
 ASK_DATE = "ask_date"
 ASK_TIME = "ask_time"
@@ -55,8 +58,8 @@ CONFIRM = "confirm"
 ASK_NEW_TIME = "ask_new_time"
 # Messages to the coordinators' chat, in the operator's DEFAULT_LANGUAGE.
 RESCHEDULE_NOTICE = N_("{name} (@{username}, id {id}) needs to reschedule the IME on {when}.")
-HARD_EXAM_NOTICE = N_("{name} (@{username}, id {id}) said their IME was hard.")
-TALK_NOTICE = N_("{name} (@{username}, id {id}) asked to talk to someone after their IME.")
+HARD_EXAM_REASON = N_("After-exam check-in: “It was hard”. Asked a coordinator to get in touch.")
+TALK_REASON = N_("After-exam check-in: “I need to talk to someone”.")
 DRAFT = "appointment_draft"
 MOVING = "appointment_moving"
 CALENDAR_ALARMS = (timedelta(days=1), timedelta(hours=2))
@@ -804,13 +807,13 @@ async def _tell_coordinators(
 
 
 async def after_exam(update: Update, context: BotContext) -> None:
-    """The check-in answers. 'Hard' and 'talk' bring in a person and the crisis line."""
+    """The check-in answers. 'Hard' and 'talk' show their people, their plan and the
+    crisis line, offer a coordinator (brought in at once for 'talk'), and ask again tomorrow."""
     _ = context.gettext
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
     await query.answer()
-    choice = query.data.split(":", 1)[0]
-    assert update.effective_chat is not None
+    choice, appointment_id = query.data.split(":", 1)
     if choice == CHECKIN_OKAY:
         await show_in_place(
             query,
@@ -819,29 +822,71 @@ async def after_exam(update: Update, context: BotContext) -> None:
             context.chat_data,
         )
         return
-    line = crisis_line_for(context.services.settings.DEFAULT_COUNTRY)
-    told = await _tell_coordinators(
-        update, context, TALK_NOTICE if choice == CHECKIN_TALK else HARD_EXAM_NOTICE
+    services = context.services
+    services.appointments.follow_up_tomorrow(int(appointment_id), update.effective_user.id)
+    told = False
+    if choice == CHECKIN_TALK:
+        told = _ask_for_a_coordinator(update, context, TALK_REASON)
+    await _show_support(update, context, int(appointment_id), told)
+
+
+async def coordinator_please(update: Update, context: BotContext) -> None:
+    """'Ask a coordinator to contact me' under a hard check-in: a support request."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    told = _ask_for_a_coordinator(update, context, HARD_EXAM_REASON)
+    await _show_support(update, context, int(query.data.split(":", 1)[1]), told)
+
+
+def _ask_for_a_coordinator(update: Update, context: BotContext, reason: str) -> bool:
+    query = update.callback_query
+    assert query is not None
+    operator = translator(context.services.settings.DEFAULT_LANGUAGE)
+    return context.services.escalations.request_support(
+        reporter_of(update, context), operator(reason), f"cb:{query.id}"
     )
-    await show_in_place(
-        query,
-        _("Thank you for telling me. An exam like this can stir up a lot.")
-        + "\n\n"
-        + (
-            _("I've let the coordinators know, and someone will reach out.") + "\n\n"
-            if told
-            else ""
-        )
-        + _(
+
+
+async def _show_support(
+    update: Update, context: BotContext, appointment_id: int, told: bool
+) -> None:
+    _ = context.gettext
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    services = context.services
+    user_id = update.effective_user.id
+    line = crisis_line_for(services.settings.DEFAULT_COUNTRY)
+    parts = [_("Thank you for telling me. An exam like this can stir up a lot.")]
+    section = aftercare_section(services.aftercare, user_id, _)
+    if section:
+        parts.append(section)
+    if told:
+        parts.append(_("I've asked a coordinator to contact you. They will write to you here."))
+    parts.append(
+        _(
             "If you need to talk now, you can call or text {line}. "
             "In an emergency, call {emergency}."
         ).format(
             line=escape(line.crisis_line_in(context.language)),
             emergency=_(" or ").join(line.emergency),
-        ),
-        None,
-        context.chat_data,
+        )
     )
+    parts.append(_("I'll check in with you again tomorrow."))
+    rows = []
+    if not told and services.settings.COORDINATOR_CHAT_ID is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("Ask a coordinator to contact me"),
+                    callback_data=f"{CHECKIN_COORDINATOR}:{appointment_id}",
+                )
+            ]
+        )
+    if not services.aftercare.is_ready(user_id):
+        rows.append([InlineKeyboardButton(_("Set up my aftercare"), callback_data=OPEN_AFTERCARE)])
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    await show_in_place(query, "\n\n".join(parts), markup, context.chat_data)
 
 
 def handlers() -> list[ConversationHandler | CommandHandler | CallbackQueryHandler]:  # type: ignore[type-arg]
@@ -896,4 +941,5 @@ def handlers() -> list[ConversationHandler | CommandHandler | CallbackQueryHandl
         CallbackQueryHandler(
             after_exam, pattern=rf"^({CHECKIN_OKAY}|{CHECKIN_HARD}|{CHECKIN_TALK}):\d+$"
         ),
+        CallbackQueryHandler(coordinator_please, pattern=rf"^{CHECKIN_COORDINATOR}:\d+$"),
     ]

@@ -270,11 +270,18 @@ async def test_reminders_and_checkin_arrive_once_with_working_buttons(
         ana.chat_id, lambda m: "How did your exam go" in m.get("text", ""), timeout=15
     )
     await ana.press("It was hard", checkin)
-    assert "988" in ana.message(checkin["message_id"])["text"]
+    support = ana.message(checkin["message_id"])
+    assert "988" in support["text"] and "again tomorrow" in support["text"]
+    await ana.press("Ask a coordinator to contact me", support)
+    assert "asked a coordinator" in ana.message(checkin["message_id"])["text"]
     alert = await simulator.wait_for_message(coordinators.id, timeout=5)
-    assert "was hard" in alert["text"]
+    assert "Support request" in alert["text"] and "It was hard" in alert["text"]
     rows = _reminders(sqlite_database, 1001)
-    assert sorted(r.status for r in rows) == ["sent", "sent"]
+    assert sorted((r.kind, r.status) for r in rows) == [
+        ("checkin", "sent"),
+        ("followup", "pending"),
+        ("reminder", "sent"),
+    ]
     texts = [
         str(call.params.get("text", ""))
         for call in simulator.calls_of("sendMessage")
