@@ -23,15 +23,23 @@ How a message is read:
    A rule is lowered to *check* when its own clause negates it ("I would never"),
    frames it as a question about the topic ("will they ask if..."), reports someone else
    ("my brother says he..."), or turns it into a trivial hyperbole ("if I have to fill in
-   one more form..."). A negation lowers only its own clause, so "I would never hurt
-   myself, but I have the pills ready" stays high. A retraction ("just kidding") lowers one
-   step and never below check.
+   one more form..."; for threats that opt in, banter or a petty grievance: "I'm going to
+   kill him if he's late again lol"). A rule bound to a context ("I don't want to be here")
+   keeps its level only next to distress or hopelessness, and is a check alone. A negation
+   lowers only its own clause, so "I would never hurt myself, but I have the pills ready"
+   stays high. A retraction ("just kidding") lowers one step and never below check.
 4. A concern with a time ("tonight", "right now") in its clause, or a means in the message,
    becomes high; an attempt with a recent date ("three weeks ago") becomes high; "I mean
    it" raises a statement about oneself one step and rules out the hyperbole reading.
 5. Topic words (suicide, self-harm, overdose) outside any rule give *check*; weaker words
-   (die, dead) give *check* only when negated, asked about, said of someone else, or next to
-   distress. Hopelessness alone gives *check*.
+   (die, dead, disappear, goodbye) give *check* when negated, asked about, said of someone
+   else, next to distress, or in a sentence with "I"/"je"/"yo": ambiguous first-person
+   death or ending talk gets the gentle question, never silence. Hopelessness alone gives
+   *check*.
+
+Most messages are everyday talk; ``screen_message`` first tries a fast path that proves
+the full screening would find nothing (``_FastPath``), and ``_screen_full`` always runs
+everything. ``tests/test_screening_fastpath.py`` checks that both agree.
 """
 
 from __future__ import annotations
@@ -83,8 +91,14 @@ SECTIONS = (
 
 # Rule categories whose concern becomes high when a time or a means sits in the message.
 _ESCALATES = frozenset({"wish_dead", "passive_ideation", "ideation", "self_harm", "relapse"})
-# Only statements about oneself can be trivial hyperbole ("...one more form I'll kill myself").
+# Statements about oneself can be trivial hyperbole ("...one more form I'll kill myself");
+# another rule opts in with ``"hyperbole": true`` and is read only with the hyperbole
+# entries that name its category ("I'm going to kill him if he's late again, lol").
 _HYPERBOLE = frozenset({"wish_dead", "passive_ideation", "ideation", "intent"})
+# A rule with ``"context": "distress"`` keeps its level only next to distress or
+# hopelessness ("I can't go on, I don't want to be here"); with ``"hopelessness"`` only
+# next to hopelessness ("no point anymore, I just want to go"). Alone it is a check.
+_CONTEXTS = frozenset({"distress", "hopelessness"})
 _NEGATION_WINDOW = 5
 _SNIPPET = 70
 
@@ -125,7 +139,10 @@ class Screening:
         return f"{head}: {reasons}" + (f" (+{more} more)" if more > 0 else "")
 
 
-def _literal_cover(pattern: str) -> frozenset[str] | None:
+_Cost = Callable[[frozenset[str]], tuple[int, int]]
+
+
+def _literal_cover(pattern: str, cost: _Cost | None = None) -> frozenset[str] | None:
     """Literal strings one of which every match of ``pattern`` must contain, if known.
 
     This lets the screener skip a rule whose words are absent from the message, which is
@@ -133,16 +150,48 @@ def _literal_cover(pattern: str) -> frozenset[str] | None:
     rule always runs; that is the safe answer whenever the pattern is not understood.
     """
     try:
-        return _cover_sequence(sre_parser.parse(pattern).data)
+        return _cover_sequence(sre_parser.parse(pattern).data, cost or _selectivity)
     except (AttributeError, TypeError, ValueError, re.error):
         return None
 
 
-def _selectivity(option: frozenset[str]) -> tuple[int, int]:
-    return sum(50 for word in option if len(word) < 4) + len(option), -min(map(len, option))
+def _literal_options(pattern: str, cost: _Cost) -> list[list[frozenset[str]]] | None:
+    """For each way ``pattern`` can match, the literal sets a match must hit, if known.
+
+    The pattern's top-level alternatives are taken apart (``a|b`` can match as ``a`` or as
+    ``b``); a match of one alternative contains a literal of each of its sets, so a text
+    lacking every literal of one set cannot match that way. Nested choices follow ``cost``.
+    None when some alternative needs no literal, so it can never be ruled out.
+    """
+    try:
+        ways = _alternatives(list(sre_parser.parse(pattern).data))
+    except (re.error, ValueError):
+        return None
+    found = [_sequence_options(way, cost) for way in ways]
+    return None if not found or not all(found) else found
 
 
-def _cover_sequence(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+def _alternatives(items: list[tuple[Any, Any]], limit: int = 64) -> list[list[tuple[Any, Any]]]:
+    """The ways a parsed sequence can match, splitting its groups' alternations (bounded)."""
+    for position, (op, arg) in enumerate(items):
+        body = arg[-1].data if op is sre_constants.SUBPATTERN else None
+        if body is not None and len(body) == 1 and body[0][0] is sre_constants.BRANCH:
+            branches = body[0][1][1]
+            if len(branches) > limit:
+                return [items]
+            head, tail = items[:position], items[position + 1 :]
+            ways = [head + list(branch.data) + tail for branch in branches]
+            out: list[list[tuple[Any, Any]]] = []
+            for way in ways:
+                out += _alternatives(way, limit // len(branches) or 1)
+            return out
+        if op is sre_constants.BRANCH:
+            head, tail = items[:position], items[position + 1 :]
+            return [w for b in arg[1] for w in _alternatives(head + list(b.data) + tail, 1)]
+    return [items]
+
+
+def _sequence_options(items: list[tuple[Any, Any]], cost: _Cost) -> list[frozenset[str]]:
     options: list[frozenset[str]] = []
     run = ""
     for op, arg in items:
@@ -152,27 +201,52 @@ def _cover_sequence(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
         if len(run) >= 2:
             options.append(frozenset({run}))
         run = ""
-        found = _cover_node(op, arg)
+        if op is sre_constants.SUBPATTERN:
+            options += _sequence_options(arg[-1].data, cost)
+        else:
+            found = _cover_node(op, arg, cost)
+            if found:
+                options.append(found)
+    if len(run) >= 2:
+        options.append(frozenset({run}))
+    return options
+
+
+def _selectivity(option: frozenset[str]) -> tuple[int, int]:
+    return sum(50 for word in option if len(word) < 4) + len(option), -min(map(len, option))
+
+
+def _cover_sequence(items: list[tuple[Any, Any]], cost: _Cost) -> frozenset[str] | None:
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            run += chr(arg)
+            continue
+        if len(run) >= 2:
+            options.append(frozenset({run}))
+        run = ""
+        found = _cover_node(op, arg, cost)
         if found:
             options.append(found)
     if len(run) >= 2:
         options.append(frozenset({run}))
-    return min(options, key=_selectivity) if options else None
+    return min(options, key=cost) if options else None
 
 
-def _cover_node(op: Any, arg: Any) -> frozenset[str] | None:
+def _cover_node(op: Any, arg: Any, cost: _Cost) -> frozenset[str] | None:
     if op is sre_constants.SUBPATTERN:
-        return _cover_sequence(arg[-1].data)
+        return _cover_sequence(arg[-1].data, cost)
     if op is sre_constants.BRANCH:
         union: set[str] = set()
         for branch in arg[1]:
-            found = _cover_sequence(branch.data)
+            found = _cover_sequence(branch.data, cost)
             if not found:
                 return None
             union |= found
         return frozenset(union)
     if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
-        return _cover_sequence(arg[2].data)
+        return _cover_sequence(arg[2].data, cost)
     return None
 
 
@@ -261,6 +335,8 @@ class _Rule:
     any_person: bool
     recency: bool
     cover: frozenset[str] | None
+    hyperbole: bool = False
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +354,8 @@ class _Named:
     id: str
     regex: re.Pattern[str]
     cover: frozenset[str] | None = None
+    # For hyperbole entries: the rule categories they can lower (None: the self-statements).
+    categories: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -360,6 +438,13 @@ def _level(name: str) -> RiskLevel:
     return RiskLevel[name.upper()]
 
 
+def _context(entry: dict[str, Any]) -> str | None:
+    context = entry.get("context")
+    if context is not None and context not in _CONTEXTS:
+        raise ValueError(f"{entry['id']}: unknown context {context!r}")
+    return context
+
+
 def load_raw(name: str) -> dict[str, Any]:
     """The data file ``name`` (a language code or ``emoji``) as stored, for tests and tools."""
     return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -438,7 +523,13 @@ def _markers(files: list[dict[str, Any]]) -> _Markers:
         reported_speech=_alternation(strings("reported_speech")),
         persons=re.compile(f"(?P<other>{others})|(?P<first>{firsts})"),
         hyperbole=tuple(
-            _Named(e["id"], _compile(e["pattern"])) for data in files for e in data["hyperbole"]
+            _Named(
+                e["id"],
+                _compile(e["pattern"]),
+                categories=frozenset(e["categories"]) if "categories" in e else None,
+            )
+            for data in files
+            for e in data["hyperbole"]
         ),
     )
 
@@ -477,6 +568,8 @@ def _lexicon() -> _Lexicon:
             any_person=entry.get("person") == "any",
             recency=bool(entry.get("recency")),
             cover=_literal_cover(entry["pattern"]),
+            hyperbole=entry.get("hyperbole", entry["category"] in _HYPERBOLE),
+            context=_context(entry),
         )
         for code, entry in sources
     ]
@@ -692,6 +785,15 @@ class _Message:
                 found = match
         return found
 
+    def speaks_of_self(self, start: int, markers: _Markers) -> bool:
+        """Whether the sentence around ``start`` has a first-person word ("I", "je", "me").
+
+        A death or ending word next to one is the ambiguous first-person talk the policy
+        asks about gently (check) rather than ignoring; idioms are already blanked out.
+        """
+        begin, end = self.sentence(start)
+        return any(m.lastgroup == "first" for m in markers.persons.finditer(self.text, begin, end))
+
     def other_subject(self, start: int, markers: _Markers) -> bool:
         """Whether the nearest subject before ``start`` in its sentence is someone else."""
         begin, _ = self.sentence(start)
@@ -816,6 +918,10 @@ class _Grader:
         if self.hyperbole(start, rule):
             self.add(RiskLevel.CHECK, start, rule.id, "idiom", text[start:end])
             return RiskLevel.CHECK
+        if rule.context is not None and not self.in_context(rule.context):
+            level = min(rule.level, RiskLevel.CHECK)
+            self.add(level, start, rule.id, "ambiguous", text[start:end])
+            return level
         level, seen = rule.level, text[start:end]
         if rule.recency and level < RiskLevel.HIGH:
             begin, stop = self.message.sentence(start)
@@ -832,13 +938,22 @@ class _Grader:
         self.add(level, start, rule.id, rule.category, seen)
         return level
 
+    def in_context(self, context: str) -> bool:
+        """Whether the message shows what a context-bound rule needs to keep its level."""
+        if context == "hopelessness":
+            return self.hopeless is not None
+        return self.hopeless is not None or self.distress is not None
+
     def hyperbole(self, start: int, rule: _Rule) -> bool:
-        """A trivial conditional ("...one more form") in the sentence of a self-statement."""
-        if self.serious or rule.category not in _HYPERBOLE or rule.level <= RiskLevel.CHECK:
+        """A trivial conditional ("...one more form") or banter in the sentence of the cue."""
+        if self.serious or not rule.hyperbole or rule.level <= RiskLevel.CHECK:
             return False
         begin, end = self.message.sentence(start)
-        entries = self.lex.markers[rule.language].hyperbole
-        return any(entry.regex.search(self.text, begin, end) for entry in entries)
+        return any(
+            entry.regex.search(self.text, begin, end)
+            for entry in self.lex.markers[rule.language].hyperbole
+            if rule.category in (entry.categories or _HYPERBOLE)
+        )
 
     def escalate(self, spans: list[tuple[int, int]]) -> None:
         """A concern with a time ("tonight") in its clause, or a means in the message, is high."""
@@ -877,7 +992,7 @@ class _Grader:
                     self.add(RiskLevel.CHECK, start, topic.id, category, seen)
                     continue
                 asked = "?" in self.text[start : self.message.sentence(start)[1] + 1]
-                if topic.strong or upset or asked:
+                if topic.strong or upset or asked or self.message.speaks_of_self(start, markers):
                     self.add(RiskLevel.CHECK, start, topic.id, "topic", match.group())
 
     def context(self) -> None:
@@ -898,8 +1013,150 @@ class _Grader:
         return Screening(level=level, findings=findings, language=language)
 
 
-def screen_message(text: str, language: str | None = None) -> Screening:
-    """Grade ``text`` for the policy; ``language`` is the user's setting, all three are read."""
+# --- the fast path for ordinary messages ----------------------------------------------------
+
+# Characters the fast path leaves to the full one: non-ASCII (emoji, accents, ligatures),
+# apostrophes (contractions), leetspeak symbols and line breaks (sentence ends).
+_FAST_REFUSED = re.compile(r"['`@$|\r\n]")
+
+
+@dataclass(frozen=True)
+class _FastPath:
+    """Proves, for most everyday messages, that the full screening would find nothing.
+
+    Normalising a message made only of ASCII and of characters in ``table`` (accented
+    letters, odd punctuation: each mapped as normalisation maps it) lowers it, turns odd
+    characters into spaces and tidies punctuation, and nothing else, unless ``before``
+    (a letter next to a digit or a "!", a letter three times in a row, a contraction) or,
+    on the tidied text, ``after`` (a slang or misspelling key, a slang pattern) occurs.
+    Then every rule, topic, idiom and hopelessness entry needs one literal of each of its
+    ``options`` sets; ``anchors`` indexes each entry by its rarest set, so only entries
+    whose rarest set is present (one search of ``anchor_gate``) are checked further.
+    When no entry has all its sets, none can match, and the full path would return none
+    with no findings. Anything else goes to the full path.
+    """
+
+    table: dict[int, str]
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+    anchor_gate: re.Pattern[str]
+    gate: _Gate
+    anchors: dict[str, tuple[int, ...]]
+    options: tuple[tuple[frozenset[str], ...], ...]
+
+    def normal(self, text: str) -> str | None:
+        """The normalised text when the message provably grades none, else None."""
+        if not text.isascii():
+            text = text.translate(self.table)
+            if not text.isascii():
+                return None
+        if _FAST_REFUSED.search(text):
+            return None
+        text = _OTHER.sub(" ", text.lower())
+        if self.before.search(text):
+            return None
+        text = _SPACES.sub(" ", _PUNCT_RUN.sub(r"\1 ", text)).strip()
+        if self.after.search(text):
+            return None
+        if self.anchor_gate.search(text) is None:
+            return text
+        present = self.gate.present(text)
+        for literal in present:
+            for index in self.anchors.get(literal, ()):
+                if all(not option.isdisjoint(present) for option in self.options[index]):
+                    return None
+        return text
+
+
+def _may_apply(pattern: str) -> bool:
+    """False when every match of ``pattern`` needs a character the fast path refuses."""
+    ways = _literal_options(pattern, _selectivity)
+    if ways is None:
+        return True
+    return not all(
+        any(all(_FAST_REFUSED.search(literal) for literal in option) for option in way)
+        for way in ways
+    )
+
+
+def _fast_table(lex: _Lexicon) -> dict[int, str]:
+    """Non-ASCII characters mapped as ``normalise`` maps each of them, where that is exact.
+
+    Accents, ligatures and case are handled one character at a time by normalisation, and
+    any other character is a space; characters of emoji, apostrophes and anything whose
+    mapping would not be plain ASCII stay out, so such messages take the full path.
+    """
+    refused = {char for key in lex.emoji for char in key}
+    table: dict[int, str] = {}
+    for code in range(0x80, 0x3000):
+        char = chr(code)
+        if char in refused or _APOSTROPHES.match(char) or _LINE_BREAKS.match(char):
+            continue
+        mapped = unicodedata.normalize("NFKD", char.translate(_LIGATURES))
+        mapped = _COMBINING.sub("", mapped).lower()
+        if not mapped.isascii():
+            # Normalisation turns what is left into a space; "~" is one _OTHER character,
+            # so a run of them still becomes a single space.
+            mapped = "~" if not _COMBINING.search(char) and len(mapped) == 1 else None
+        elif _FAST_REFUSED.search(mapped):
+            mapped = None
+        if mapped is not None:
+            table[code] = mapped
+    return table
+
+
+@cache
+def _fast_path() -> _FastPath | None:
+    """Build the fast path from the same compiled lexicon the full path uses."""
+    lex = _lexicon()
+    if any(key.isascii() for key in lex.emoji):
+        return None
+    files = [load_raw(code) for code in LANGUAGES]
+    sections = ("detect", "first_person", "negators", "clause_breaks", "scope_breaks")
+    common = frozenset(word for data in files for s in sections for word in data[s])
+
+    def rarity(option: frozenset[str]) -> tuple[int, int]:
+        def weight(literal: str) -> int:
+            words = [w for w in re.split(r"[^a-z_]+", literal) if w]
+            return 1 if any(len(w) >= 4 and w not in common for w in words) else 1000
+
+        return sum(map(weight, option)), -min(map(len, option))
+
+    uncovered: list[str] = []
+    options: list[tuple[frozenset[str], ...]] = []
+    anchors: dict[str, list[int]] = {}
+    for item in [*lex.rules, *lex.topics, *lex.idioms, *lex.hopelessness]:
+        ways = _literal_options(item.regex.pattern, rarity)
+        if ways is None:
+            uncovered.append(item.regex.pattern)
+            continue
+        for found in ways:
+            for literal in min(found, key=rarity):
+                anchors.setdefault(literal, []).append(len(options))
+            options.append(tuple(found))
+    # Steps and keys that need a character the fast path refuses can never apply on it.
+    contractions = [p for p in (s.regex.pattern for s in lex.contractions) if _may_apply(p)]
+    slang = [p for p in (s.regex.pattern for s in lex.slang_patterns) if _may_apply(p)]
+    keys = sorted((k for k in lex.word_map if not _FAST_REFUSED.search(k)), key=len, reverse=True)
+    word_map = r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b"
+    triggers = [*contractions, *slang, *uncovered]
+    if any(re.search(r"\\[1-9]|\(\?P=", t) for t in triggers):
+        return None  # a back-reference would change meaning inside one alternation
+    before = [r"(?P<run>[a-z])(?P=run){2}", "[a-z][0-9]|[0-9][a-z]|[a-z]![a-z]", *contractions]
+    after = [*slang, *uncovered, word_map]
+    return _FastPath(
+        table=_fast_table(lex),
+        before=re.compile("|".join(f"(?:{p})" for p in before)),
+        after=re.compile("|".join(f"(?:{p})" for p in after)),
+        gate=_Gate.build(literal for found in options for option in found for literal in option),
+        anchor_gate=re.compile(_trie_pattern(anchors) if anchors else "(?!)"),
+        anchors={literal: tuple(ids) for literal, ids in anchors.items()},
+        options=tuple(options),
+    )
+
+
+def _screen_full(text: str, language: str | None = None) -> Screening:
+    """The full screening, always: the fast path's reference, kept separate for its tests."""
     lex = _lexicon()
     normal = normalise(text)
     grader = _Grader(normal, lex)
@@ -909,3 +1166,17 @@ def screen_message(text: str, language: str | None = None) -> Screening:
     grader.topics()
     grader.context()
     return grader.result(language if language in LANGUAGES else _detect(normal, lex))
+
+
+def screen_message(text: str, language: str | None = None) -> Screening:
+    """Grade ``text`` for the policy; ``language`` is the user's setting, all three are read.
+
+    Most messages are everyday talk, so a fast path first tries to prove that the full
+    screening would find nothing (see ``_FastPath``); it returns the same ``Screening``.
+    """
+    fast = _fast_path()
+    normal = fast.normal(text) if fast is not None else None
+    if normal is None:
+        return _screen_full(text, language)
+    chosen = language if language in LANGUAGES else _detect(normal, _lexicon())
+    return Screening(level=RiskLevel.NONE, findings=(), language=chosen)

@@ -2,6 +2,12 @@
 
 The labelled set (``tests/data/screening_set.jsonl``) was written from the safety policy
 before the rules; the recall and false-alert thresholds are the issue's acceptance figures.
+The dev set (``tests/data/screening_dev.jsonl``) holds other wordings of the same kinds,
+written later to generalise the rules; it was tuned on too, so its thresholds only guard
+against regressions. Neither says how new wordings fare: ``screening_unseen.jsonl`` does,
+and so does ``screening_fresh.jsonl``: 150 messages written the way people in distress text
+(short, lower case, typos, indirect), measured before the rules were broadened for them and
+never tuned on; its floors are the figures reached, rounded down.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from bot import screening
 from bot.screening import LANGUAGES, SECTIONS, RiskLevel, Screening, normalise, screen_message
 
 SET_FILE = Path(__file__).resolve().parent / "data" / "screening_set.jsonl"
+DEV_FILE = SET_FILE.with_name("screening_dev.jsonl")
 LABELS = {"none": RiskLevel.NONE, "check": RiskLevel.CHECK, "concern": RiskLevel.CONCERN}
 LABELS["high"] = RiskLevel.HIGH
 KINDS = {
@@ -49,14 +56,24 @@ CATEGORIES = {
 }
 MIN_RECALL = 0.98
 MAX_FALSE_ALERTS = 0.03
+# Measured 207/208 and 0/104 when the dev set was written and tuned on.
+DEV_MIN_RECALL = 0.97
+DEV_MIN_RECALL_PER_LANGUAGE = 0.95
+DEV_MAX_FALSE_ALERTS = 0.03
+FRESH_FILE = SET_FILE.with_name("screening_fresh.jsonl")
+# Held out. Before the rules were broadened: recall 71/99 (en 20/33, fr 26/33, es 25/33),
+# false alerts 1/51. After, without tuning on it: 82/99 (en 25/33, fr 30/33, es 27/33), 1/51.
+FRESH_MIN_RECALL = 0.82
+FRESH_MIN_RECALL_PER_LANGUAGE = {"en": 0.75, "fr": 0.90, "es": 0.81}
+FRESH_MAX_FALSE_ALERTS = 0.02
 
 
-def _labelled() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in SET_FILE.read_text(encoding="utf-8").splitlines()]
+def _labelled(path: Path = SET_FILE) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def _screened() -> list[tuple[dict[str, Any], Screening]]:
-    return [(row, screen_message(row["text"], row["language"])) for row in _labelled()]
+def _screened(path: Path = SET_FILE) -> list[tuple[dict[str, Any], Screening]]:
+    return [(row, screen_message(row["text"], row["language"])) for row in _labelled(path)]
 
 
 def _is_crisis(row: dict[str, Any]) -> bool:
@@ -143,6 +160,76 @@ def test_false_alert_rate_on_benign_messages() -> None:
     ]
     _, _, benign, alerted = rates["all"]
     assert alerted / benign <= MAX_FALSE_ALERTS, _report(rates) + "\n" + "\n".join(alerts)
+
+
+def test_dev_set_is_new_large_balanced_and_well_formed() -> None:
+    rows = _labelled(DEV_FILE)
+    assert len(rows) >= 300
+    for row in rows:
+        assert set(row) == {"text", "language", "label", "kind"}, row
+        assert row["language"] in LANGUAGES and row["label"] in LABELS and row["kind"] in KINDS
+    texts = [row["text"] for row in rows]
+    assert len(set(texts)) == len(texts), "duplicate messages"
+    assert not set(texts) & {row["text"] for row in _labelled()}, "copied from the set"
+    per_language = Counter(row["language"] for row in rows)
+    assert min(per_language.values()) >= len(rows) // 3 - 10, per_language
+    assert sum(_is_crisis(row) for row in rows) >= 150
+
+
+def test_dev_set_recall_and_false_alerts() -> None:
+    screened = _screened(DEV_FILE)
+    rates = _rates(screened)
+    wrong = [
+        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+        for row, result in screened
+        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
+    ]
+    report = _report(rates) + "\n" + "\n".join(wrong)
+    crisis, caught, benign, alerted = rates["all"]
+    assert caught / crisis >= DEV_MIN_RECALL, report
+    assert alerted / benign <= DEV_MAX_FALSE_ALERTS, report
+    for language in LANGUAGES:
+        total, found, _, _ = rates[language]
+        assert found / total >= DEV_MIN_RECALL_PER_LANGUAGE, report
+
+
+def test_fresh_set_is_held_out_and_well_formed() -> None:
+    rows = _labelled(FRESH_FILE)
+    assert len(rows) == 150
+    for row in rows:
+        assert set(row) == {"text", "language", "label", "kind"}, row
+        assert row["language"] in LANGUAGES and row["label"] in LABELS and row["kind"] in KINDS
+    texts = {row["text"] for row in rows}
+    assert len(texts) == len(rows), "duplicate messages"
+    assert not texts & {row["text"] for row in _labelled() + _labelled(DEV_FILE)}
+    assert Counter(row["language"] for row in rows) == {code: 50 for code in LANGUAGES}
+    assert sum(_is_crisis(row) for row in rows) == 99
+
+
+def test_fresh_set_recall_and_false_alerts() -> None:
+    """The honest figure: messages the rules were not written or tuned on."""
+    screened = _screened(FRESH_FILE)
+    rates = _rates(screened)
+    print("fresh set:", _report(rates))
+    wrong = [
+        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+        for row, result in screened
+        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
+    ]
+    report = _report(rates) + "\n" + "\n".join(wrong)
+    crisis, caught, benign, alerted = rates["all"]
+    assert caught / crisis >= FRESH_MIN_RECALL, report
+    assert alerted / benign <= FRESH_MAX_FALSE_ALERTS, report
+    for language, floor in FRESH_MIN_RECALL_PER_LANGUAGE.items():
+        total, found, _, _ = rates[language]
+        assert found / total >= floor, report
+
+
+def test_first_person_death_words_ask_rather_than_ignore() -> None:
+    """Policy: ambiguous first-person death or ending talk gets the gentle check."""
+    for text in ("I think about death a lot", "je pense à disparaître", "mi funeral"):
+        assert _level(text) >= RiskLevel.CHECK, screen_message(text).explain()
+    assert _level("What time is my appointment?") == RiskLevel.NONE
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -304,6 +391,10 @@ def test_every_language_is_read_whatever_the_setting() -> None:
         ("I want to die, I mean it", RiskLevel.HIGH),
         ("I'm going to shoot him, I know where he lives", RiskLevel.HIGH),
         ("I'm going to kill my lawyer if he's late again", RiskLevel.CHECK),
+        ("I bought a rope", RiskLevel.HIGH),
+        ("I relapsed and used way too much, I can't feel my legs", RiskLevel.HIGH),
+        ("I feel like giving up on everything, I don't want to be here", RiskLevel.CONCERN),
+        ("I don't want to be here", RiskLevel.CHECK),
     ],
 )
 def test_grades_follow_the_c_ssrs_structure(text: str, level: RiskLevel) -> None:
@@ -364,8 +455,14 @@ def test_ids_are_unique_prefixed_and_categorised() -> None:
         for rule in data["rules"]:
             assert rule["category"] in CATEGORIES, rule["id"]
             assert rule["level"] in {"check", "concern", "high"}, rule["id"]
-            assert set(rule) <= {"id", "category", "level", "pattern", "person", "recency"}
+            keys = {"id", "category", "level", "pattern", "person", "recency", "hyperbole"}
+            assert set(rule) <= keys | {"context"}, rule["id"]
             assert rule.get("person", "self") in {"self", "any"}
+            assert rule.get("context", "distress") in {"distress", "hopelessness"}, rule["id"]
+            assert isinstance(rule.get("hyperbole", False), bool), rule["id"]
+        for entry in data.get("hyperbole", []):
+            assert set(entry) <= {"id", "pattern", "categories"}, entry["id"]
+            assert set(entry.get("categories", [])) <= CATEGORIES, entry["id"]
         for topic in data.get("topics", []):
             assert topic["strength"] in {"strong", "weak"}
             assert topic.get("person", "self") in {"self", "other"}
@@ -421,3 +518,23 @@ def test_a_stated_threat_to_hurt_someone_is_high_but_hyperbole_is_not() -> None:
     threat = screen_message("if they deny my claim I'm going to hurt that examiner", "en")
     assert threat.level == RiskLevel.HIGH
     assert screen_message("I could kill my lawyer lol", "en").level == RiskLevel.CHECK
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Je vais lui faire du mal", RiskLevel.HIGH),
+        ("Je vais tuer mon patron", RiskLevel.HIGH),
+        ("Voy a hacerle daño", RiskLevel.HIGH),
+        ("Voy a matar a mi jefe", RiskLevel.HIGH),
+        ("I'm going to kill my boss", RiskLevel.HIGH),
+        ("je vais le tuer s'il est encore en retard, haha", RiskLevel.CHECK),
+        ("voy a matar a mi esposo si llega tarde otra vez jaja", RiskLevel.CHECK),
+        ("Mi jefe me va a matar si llego tarde", RiskLevel.NONE),
+        ("je vais tuer le temps au café", RiskLevel.NONE),
+    ],
+)
+def test_threats_have_parity_across_languages_and_banter_stays_check(
+    text: str, level: RiskLevel
+) -> None:
+    assert _level(text) == level, screen_message(text).explain()
