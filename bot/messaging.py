@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import html
 import logging
+import warnings
 from html.parser import HTMLParser
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 LOGGER = logging.getLogger(__name__)
+# ``send_and_forget`` uses do_api_request for sendMessage on purpose (see there).
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning
+)
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 
@@ -89,6 +95,22 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     if rest:
         pieces.append(rest)
     return [piece for piece in pieces if piece]
+
+
+async def send_and_forget(
+    bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> int:
+    """Send HTML text and return only the new message's id.
+
+    ``send_message`` turns Telegram's answer back into a full ``Message`` with its
+    keyboard, which costs more CPU than the rest of an ordinary reply; a reply nobody
+    reads again needs only its id. Rate limiting still applies.
+    """
+    parameters: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+    if reply_markup is not None:
+        parameters["reply_markup"] = reply_markup
+    result = await bot.do_api_request("sendMessage", api_kwargs=parameters)
+    return int(result["message_id"])
 
 
 async def reply_long(

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import Translate
-from bot.messaging import StaticKeyboard, reply_long, show_in_place
+from bot.messaging import StaticKeyboard, reply_long, send_and_forget, show_in_place
 
 MENU = "menu:main"
 
@@ -56,7 +56,7 @@ async def send_menu(update: Update, context: BotContext, lead: str | None = None
     _ = context.gettext
     assert update.effective_chat is not None
     text = f"{lead}\n\n{menu_text(_)}" if lead else menu_text(_)
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=main_menu(_))
+    await send_and_forget(context.bot, update.effective_chat.id, text, main_menu(_))
 
 
 async def present(
