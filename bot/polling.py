@@ -83,3 +83,15 @@ async def poll_until_stopped(
             batches[_sender(update)].append(update)
         await asyncio.gather(*(_in_order(application, batch) for batch in batches.values()))
         offset = updates[-1].update_id + 1
+    await _confirm(application, offset)
+
+
+async def _confirm(application: Application[Any, Any, Any, Any, Any, Any], offset: int) -> None:
+    """On a clean stop, tell Telegram the last batch was handled, so a restart does not
+    handle it again. Best effort: if it fails, the batch is handled again (at least once)."""
+    if not offset:
+        return
+    try:
+        await application.bot.get_updates(offset=offset, timeout=0, limit=1)
+    except Exception as exc:
+        LOGGER.warning("could not confirm the last updates before stopping: %s", exc)

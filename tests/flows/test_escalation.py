@@ -13,6 +13,7 @@ from sqlmodel import select
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.data_rights import personal_tables
 from bot.models import Escalation, EscalationEvent, OutgoingMessage
 from bot.ratelimit import TelegramRateLimiter
 from bot.simulator import BotApiSimulator, RateLimits, SimulatedUser
@@ -334,3 +335,27 @@ async def test_a_burst_of_alerts_is_combined_within_the_group_limit(
             assert [c for c in simulator.calls if c.error_code == 429] == []
     finally:
         await simulator.stop()
+
+
+async def test_the_person_can_export_and_erase_a_case(
+    ana: Person, simulator: BotApiSimulator, group: int, sqlite_database: Database
+) -> None:
+    """A crisis is handled before consent too; what it kept is the person's to take or erase."""
+    alert = await crisis(ana, simulator, group)  # before /start
+    await simulator.send_text(
+        CORA, "I'm here.", chat_id=group, reply_to_message_id=alert["message_id"]
+    )
+    await ana.next()
+    await simulator.send_text(ana.user, "/mydata")
+    export = await simulator.wait_for_message(ana.chat_id, lambda m: "document" in m)
+    content = simulator.file_content(export["document"]["file_id"]).decode()
+    assert "escalationevent" in content and "pills ready" in content
+    await simulator.send_text(ana.user, "/delete")
+    await simulator.wait_for_message(ana.chat_id, lambda m: "Delete everything?" in m["text"])
+    await ana.press("Yes, delete everything")
+    with sqlite_database.session() as session:
+        for table in personal_tables():
+            column = getattr(table, table.__owner__)
+            assert session.exec(select(table).where(column == ana.user.id)).all() == []
+    (reply,) = await ana.say("hello")  # no case any more: the flows answer again
+    assert "care team" not in reply["text"]
