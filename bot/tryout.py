@@ -31,6 +31,7 @@ COORDINATOR = SimulatedUser(id=9001, first_name="Sam", username="sam_coordinator
 HELP = """Type a message and press Enter to send it to the bot.
   1, 2, 3...      tap that button under the bot's last message with buttons
   :coord          switch to the coordinators' group (as Sam, a coordinator)
+  :reply TEXT     reply to the bot's last message here (to answer an alert as Sam)
   :me             switch back to the examinee's private chat (as Alex)
   :photo :sticker :voice :document :location :contact   send that kind of message
   :block / :unblock   block or unblock the bot (as Alex)
@@ -102,6 +103,17 @@ class TerminalChat:
         elif line in (":block", ":unblock"):
             (self.simulator.block if line == ":block" else self.simulator.unblock)(self.examinee.id)
             self.print(f"Alex has {line[1:]}ed the bot.")
+        elif line.startswith(":reply "):
+            last = self.simulator.last_message(self.chat_id)
+            if last is None:
+                self.print("There is no message from the bot here to reply to.")
+            else:
+                await self.simulator.send_text(
+                    self.user,
+                    line.removeprefix(":reply ").strip() or "…",
+                    chat_id=self._group_or_none(),
+                    reply_to_message_id=last["message_id"],
+                )
         elif line.startswith(":"):
             await self._send_media(line[1:])
         elif line.isdigit() and self.buttons.get(self.chat_id):

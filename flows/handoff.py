@@ -40,6 +40,10 @@ SEVERAL_CASES = N_(
     "This message is about several cases ({cases}). Reply to one case's own message, or "
     "write /reply followed by the case number and your message."
 )
+NO_CASE = N_(
+    "That message is not part of a case, so nothing was sent. Write /reply followed by the "
+    "case number and your message, or /cases to see them."
+)
 TEXT_ONLY = N_("Only text can be passed on to the person.")
 REPLY_USAGE = N_("Write /reply followed by the case number and your message, e.g. /reply 12 Hello.")
 RESOLVE_USAGE = N_("Reply /resolve to a message of the case, or write /resolve and its number.")
@@ -101,10 +105,16 @@ async def reply_to_case(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None or not _allowed(update, context):
         return
     escalations = context.services.escalations
-    cases = escalations.cases_for_message(message.chat_id, message.reply_to_message.message_id)
-    if not cases:
-        return
+    replied_to = message.reply_to_message
+    cases = escalations.cases_for_message(message.chat_id, replied_to.message_id)
     _ = _operator(context)
+    if not cases:
+        in_group = message.chat_id == context.services.settings.COORDINATOR_CHAT_ID
+        from_bot = replied_to.from_user is not None and replied_to.from_user.id == context.bot.id
+        if in_group and from_bot:  # never leave a coordinator's words silently unsent
+            await _answer(message, _(NO_CASE))
+            raise ApplicationHandlerStop
+        return
     if len(cases) > 1:
         listed = ", ".join(f"#{case}" for case in sorted(cases))
         await _answer(message, _(SEVERAL_CASES).format(cases=listed))

@@ -359,3 +359,15 @@ async def test_the_person_can_export_and_erase_a_case(
             assert session.exec(select(table).where(column == ana.user.id)).all() == []
     (reply,) = await ana.say("hello")  # no case any more: the flows answer again
     assert "care team" not in reply["text"]
+
+
+async def test_a_reply_to_a_message_outside_any_case_is_not_lost_silently(
+    application: Any, simulator: BotApiSimulator, group: int
+) -> None:
+    await simulator.send_text(CORA, "/cases", chat_id=group)
+    listing = await simulator.wait_for_message(group, lambda m: m["text"] == "No open cases.")
+    await simulator.send_text(
+        CORA, "hello?", chat_id=group, reply_to_message_id=listing["message_id"]
+    )
+    answer = await simulator.wait_for_message(group, lambda m: "nothing was sent" in m["text"])
+    assert "/reply" in answer["text"]
