@@ -98,3 +98,23 @@ async def test_captions_are_screened(
     reply = await ana.send_media("photo", caption="goodbye everyone, I wrote my letters")
     assert "988" in reply["text"]
     await simulator.wait_for_message(coordinators, timeout=2)
+
+
+async def test_a_crisis_mid_booking_is_caught_and_the_booking_resumes(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    """In the middle of a flow that expects a date, crisis words are not taken as a date."""
+    await onboard(ana)
+    (question,) = await ana.say("/appointment")
+    assert "What is the date?" in question["text"]
+    (reply,) = await ana.say("je veux mourir")  # in French, to an English-speaking bot
+    assert "988" in reply["text"]
+    alert = await simulator.wait_for_message(coordinators, timeout=2)
+    await simulator.press_button(
+        CORA, alert["message_id"], buttons(alert)[1][1], chat_id=coordinators
+    )
+    await ana.simulator.wait_for_message(
+        ana.chat_id, lambda m: "closed this conversation" in m["text"]
+    )
+    (again,) = await ana.say("not a date")
+    assert "couldn't use that date" in again["text"]  # still asking for the date
