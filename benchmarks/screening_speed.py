@@ -7,6 +7,10 @@ the false-alert rate on benign ones (labelled none or check, raised to concern o
 per language, so the README can quote them. Loading the lexicons happens once, before
 timing, as it does in the bot.
 
+It also times short everyday messages ("ok thanks", "What time is my appointment
+tomorrow?"), which are most of the traffic and take the fast path, and the model's second
+opinion alone on them (``bot.screening_model``; target: under 15 µs added per message).
+
     .venv/bin/python benchmarks/screening_speed.py [--rounds 20] [--set PATH]
 """
 
@@ -18,13 +22,23 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.screening import LANGUAGES, RiskLevel, screen_message
+from bot.screening import LANGUAGES, RiskLevel, normalise, screen_message
 
+EVERYDAY = (
+    "ok thanks",
+    "What time is my appointment tomorrow?",
+    "Can I bring my husband?",
+    "merci beaucoup",
+    "¿A qué hora es mi cita mañana?",
+    "Je suis en retard, désolé",
+    "hello there 12",
+)
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "screening_set.jsonl"
 LEVELS = {level.name.lower(): level for level in RiskLevel}
 
@@ -42,6 +56,35 @@ def timings(rows: list[dict[str, Any]], rounds: int) -> list[float]:
             screen_message(row["text"], row["language"])
             samples.append(time.perf_counter() - start)
     return sorted(samples)
+
+
+def median_us(call: Callable[[str], object], texts: Iterable[str], rounds: int) -> float:
+    """Median microseconds per call over ``rounds`` passes of ``texts``."""
+    texts = list(texts)
+    samples = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter()
+            call(text)
+            samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def everyday(rounds: int) -> None:
+    """The screener and the model alone on short everyday messages."""
+    try:
+        from bot import screening_model
+    except ImportError:  # before the model existed
+        screening_model = None
+    whole = median_us(screen_message, EVERYDAY, rounds * 200)
+    print(f"everyday messages ({len(EVERYDAY)}): screen_message median {whole:.1f} µs")
+    for text in EVERYDAY[:2]:
+        print(f"  {text!r}: {median_us(screen_message, [text], rounds * 200):.1f} µs")
+    if screening_model is not None:
+        model = screening_model.model()
+        normals = [normalise(text) for text in EVERYDAY]
+        alone = median_us(model.logit, normals, rounds * 200)
+        print(f"  of which the model's second opinion alone: median {alone:.1f} µs")
 
 
 def accuracy(rows: list[dict[str, Any]]) -> tuple[dict[str, list[int]], int]:
@@ -79,6 +122,8 @@ def main() -> None:
     print(f"messages: {len(rows)} x {args.rounds} rounds; lexicons loaded in {load_ms:.0f} ms")
     worst = samples[-1] * 1e6
     print(f"time per message: median {median:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs")
+
+    everyday(args.rounds)
 
     table, exact = accuracy(rows)
     recall_head, alerts_head = "recall (crisis -> concern+)", "false alerts (benign -> concern+)"

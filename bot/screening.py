@@ -37,9 +37,18 @@ How a message is read:
    death or ending talk gets the gentle question, never silence. Hopelessness alone gives
    *check*.
 
+6. A second opinion (``bot.screening_model``): a small logistic regression over the same
+   text (normalised, idioms blanked) catches paraphrases the rules miss ("I'm so close to
+   ending everything"). It can only raise a grade below concern to concern, with a "model"
+   finding naming the words that pushed it; when the rules lowered a cue (negated, a
+   question about the topic, someone else's words, an idiom, a retraction) it needs a much
+   higher probability. Its thresholds were chosen by cross-validation to keep false alerts
+   rare (``scripts/train-screener``).
+
 Most messages are everyday talk; ``screen_message`` first tries a fast path that proves
-the full screening would find nothing (``_FastPath``), and ``_screen_full`` always runs
-everything. ``tests/test_screening_fastpath.py`` checks that both agree.
+the rules would find nothing (``_FastPath``), and ``_screen_full`` always runs everything.
+Both then ask the model, on the same text. ``tests/test_screening_fastpath.py`` checks
+that both agree.
 """
 
 from __future__ import annotations
@@ -99,6 +108,9 @@ _HYPERBOLE = frozenset({"wish_dead", "passive_ideation", "ideation", "intent"})
 # hopelessness ("I can't go on, I don't want to be here"); with ``"hopelessness"`` only
 # next to hopelessness ("no point anymore, I just want to go"). Alone it is a check.
 _CONTEXTS = frozenset({"distress", "hopelessness"})
+# Finding categories that mean the rules read a cue and lowered it on purpose: the model's
+# second opinion then needs its higher, "guarded" threshold to raise the message.
+_GUARDED = frozenset({"negated", "question", "third_person", "idiom", "retracted"})
 _NEGATION_WINDOW = 5
 _SNIPPET = 70
 
@@ -1155,8 +1167,42 @@ def _fast_path() -> _FastPath | None:
     )
 
 
+# --- the model's second opinion ------------------------------------------------------------
+
+
+@cache
+def _model() -> Any:
+    """The second-opinion model, loaded once (imported here: it reads this module's text)."""
+    from bot.screening_model import model
+
+    return model()
+
+
+def _second_opinion(result: Screening, text: str) -> Screening:
+    """Raise a grade below concern to concern when the model is confident enough.
+
+    ``text`` is what the rules read (normalised, idioms blanked). The model never lowers a
+    grade, never grades high, and needs its guarded threshold when the rules lowered a cue.
+    """
+    if result.level >= RiskLevel.CONCERN:
+        return result
+    model = _model()
+    score = model.logit(text)
+    if score < model.concern_logit:
+        return result
+    if score < model.guarded_logit and any(f.category in _GUARDED for f in result.findings):
+        return result
+    finding = Finding("model", "model", model.explain(text))
+    return Screening(RiskLevel.CONCERN, (finding, *result.findings), result.language)
+
+
 def _screen_full(text: str, language: str | None = None) -> Screening:
     """The full screening, always: the fast path's reference, kept separate for its tests."""
+    return _second_opinion(*_screen_rules(text, language))
+
+
+def _screen_rules(text: str, language: str | None = None) -> tuple[Screening, str]:
+    """The rules alone, and the text they read (normalised, idioms blanked)."""
     lex = _lexicon()
     normal = normalise(text)
     grader = _Grader(normal, lex)
@@ -1165,18 +1211,19 @@ def _screen_full(text: str, language: str | None = None) -> Screening:
         grader.escalate(escalating)
     grader.topics()
     grader.context()
-    return grader.result(language if language in LANGUAGES else _detect(normal, lex))
+    return grader.result(language if language in LANGUAGES else _detect(normal, lex)), grader.text
 
 
 def screen_message(text: str, language: str | None = None) -> Screening:
     """Grade ``text`` for the policy; ``language`` is the user's setting, all three are read.
 
-    Most messages are everyday talk, so a fast path first tries to prove that the full
-    screening would find nothing (see ``_FastPath``); it returns the same ``Screening``.
+    Most messages are everyday talk, so a fast path first tries to prove that the rules
+    would find nothing (see ``_FastPath``). Such a message has no idiom to blank, so the
+    model reads the same text either way; the result is the same ``Screening``.
     """
     fast = _fast_path()
     normal = fast.normal(text) if fast is not None else None
     if normal is None:
         return _screen_full(text, language)
     chosen = language if language in LANGUAGES else _detect(normal, _lexicon())
-    return Screening(level=RiskLevel.NONE, findings=(), language=chosen)
+    return _second_opinion(Screening(level=RiskLevel.NONE, findings=(), language=chosen), normal)

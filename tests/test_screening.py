@@ -63,8 +63,10 @@ DEV_MAX_FALSE_ALERTS = 0.03
 FRESH_FILE = SET_FILE.with_name("screening_fresh.jsonl")
 # Held out. Before the rules were broadened: recall 71/99 (en 20/33, fr 26/33, es 25/33),
 # false alerts 1/51. After, without tuning on it: 82/99 (en 25/33, fr 30/33, es 27/33), 1/51.
-FRESH_MIN_RECALL = 0.82
-FRESH_MIN_RECALL_PER_LANGUAGE = {"en": 0.75, "fr": 0.90, "es": 0.81}
+# With the model's second opinion (bot.screening_model, see tests/test_screening_model.py):
+# 86/99 (en 26/33, fr 31/33, es 29/33), 1/51.
+FRESH_MIN_RECALL = 0.86
+FRESH_MIN_RECALL_PER_LANGUAGE = {"en": 0.78, "fr": 0.93, "es": 0.87}
 FRESH_MAX_FALSE_ALERTS = 0.02
 
 

@@ -1,0 +1,228 @@
+"""A small linear model that gives the crisis screener a second opinion.
+
+The rules in ``bot.screening`` catch what they were written for and miss paraphrases ("I'm
+so close to ending everything"). This model reads the same text the rules read (normalised
+by ``bot.screening.normalise``, known idioms blanked out) and scores it with a logistic
+regression over word unigrams and bigrams and character 3-5-grams inside words. It is
+shipped as data (``bot/data/screening/model.json``, written by ``scripts/train-screener``)
+and runs in pure Python: nothing is downloaded and no numerical library is needed.
+
+The screener uses it only to *raise* a grade to concern, never to lower one, and only past
+thresholds chosen by cross-validation so that false alerts stay rare (see the trainer).
+
+Explainable: a word's contribution is its own weight plus those of the character n-grams
+inside it; ``top_features`` lists the words and word pairs that pushed the score up most,
+and the screener's "model" finding names them.
+
+Fast: the per-word sum is cached (most messages reuse everyday words), so scoring a short
+message costs a split, one dictionary look-up per word and one per word pair.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "screening" / "model.json"
+FORMAT = 1
+
+# Words, "?" (a question is a strong signal), and runs of "_" (an idiom the rules blanked).
+_TOKEN = re.compile(r"[a-z0-9_]+|\?")
+_BLANK = re.compile(r"_+")
+_IDIOM = "_idiom_"
+_START, _END = "<s>", "</s>"
+_CACHE_LIMIT = 50_000
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a normalised text; a blanked idiom becomes one ``_idiom_`` word."""
+    return [_IDIOM if _BLANK.fullmatch(t) else t for t in _TOKEN.findall(text)]
+
+
+def word_features(word: str, low: int = 3, high: int = 5) -> list[str]:
+    """A word's own features: the word, and its character n-grams with boundary marks."""
+    out = ["w:" + word]
+    if word == "?" or word == _IDIOM or word.startswith("emj_"):
+        return out
+    marked = f"<{word}>"
+    for n in range(low, high + 1):
+        out += ["c:" + marked[i : i + n] for i in range(len(marked) - n + 1)]
+    return out
+
+
+def pair_features(words: list[str]) -> list[str]:
+    """Word bigrams, with the start and the end of the message as words."""
+    padded = [_START, *words, _END]
+    return ["b:" + a + " " + b for a, b in pairwise(padded)]
+
+
+def features(text: str, low: int = 3, high: int = 5) -> Counter[str]:
+    """Every feature of a normalised text, with its count (what the trainer sees)."""
+    words = tokens(text)
+    found: Counter[str] = Counter()
+    for word in words:
+        found.update(word_features(word, low, high))
+    found.update(pair_features(words))
+    return found
+
+
+def _logit(probability: float) -> float:
+    probability = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log(probability / (1 - probability))
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass
+class Model:
+    """A logistic regression over hashed-by-name features, with the screener's thresholds."""
+
+    weights: dict[str, float]
+    bias: float
+    concern: float
+    guarded: float
+    low: int = 3
+    high: int = 5
+    meta: dict[str, object] = field(default_factory=dict)
+    _words: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Thresholds as logits, so deciding needs no exponential.
+        self.concern_logit = _logit(self.concern)
+        self.guarded_logit = _logit(self.guarded)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Model:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown model format {data.get('format')!r}")
+        config = data["features"]
+        thresholds = data["thresholds"]
+        assert isinstance(config, dict) and isinstance(thresholds, dict)
+        weights = data["weights"]
+        assert isinstance(weights, dict)
+        return cls(
+            weights={str(k): float(v) for k, v in weights.items()},
+            bias=float(data["bias"]),  # type: ignore[arg-type]
+            concern=float(thresholds["concern"]),
+            guarded=float(thresholds["guarded"]),
+            low=int(config["char_min"]),
+            high=int(config["char_max"]),
+            meta={k: v for k, v in data.items() if k != "weights"},
+        )
+
+    def _word(self, word: str) -> float:
+        """The summed weight of one word's features, cached."""
+        score = self._words.get(word)
+        if score is None:
+            get = self.weights.get
+            score = sum(get(f, 0.0) for f in word_features(word, self.low, self.high))
+            if len(self._words) >= _CACHE_LIMIT:
+                self._words.clear()
+            self._words[word] = score
+        return score
+
+    def logit(self, text: str) -> float:
+        """The model's score of a normalised text, before the sigmoid."""
+        words = tokens(text)
+        get = self.weights.get
+        word = self._words.get
+        total = self.bias
+        previous = _START
+        for w in words:
+            cached = word(w)
+            total += cached if cached is not None else self._word(w)
+            total += get("b:" + previous + " " + w, 0.0)
+            previous = w
+        return total + get("b:" + previous + " " + _END, 0.0)
+
+    def probability(self, text: str) -> float:
+        """The probability, as the model sees it, that a normalised text is a crisis."""
+        return _sigmoid(self.logit(text))
+
+    def contributions(self, text: str) -> list[tuple[str, float]]:
+        """Each word (with its character n-grams) and word pair, with what it added."""
+        words = tokens(text)
+        found: Counter[str] = Counter()
+        for w in words:
+            found[w] += self._word(w)
+        padded = [_START, *words, _END]
+        for a, b in pairwise(padded):
+            weight = self.weights.get("b:" + a + " " + b)
+            if weight:
+                name = " ".join(t for t in (a, b) if t not in (_START, _END))
+                found[name] += weight
+        return sorted(found.items(), key=lambda item: (-item[1], item[0]))
+
+    def pushed(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` words or pairs that pushed the score up most, function words aside.
+
+        Function words ("i", "to", "je", "que") carry weight, since crisis messages speak of
+        oneself, but tell a reader nothing, so a name made only of them is left out.
+        """
+        plain = _function_words()
+        return [
+            (name, weight)
+            for name, weight in self.contributions(text)
+            if weight > 0 and not all(w in plain or len(w) < 2 for w in name.split())
+        ][:k]
+
+    def explain(self, text: str, k: int = 5) -> str:
+        """The probability and the ``k`` words or pairs that pushed it up most."""
+        names = ", ".join(name for name, _ in self.pushed(text, k))
+        return f"p={self.probability(text):.2f}: {names}"
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    """Each language's first-person and language-detection words, and "?"."""
+    from bot import screening
+
+    words = {"?", _IDIOM}
+    for code in screening.LANGUAGES:
+        data = screening.load_raw(code)
+        words.update(w for w in [*data["detect"], *data["first_person"]] if w.isalpha())
+    return frozenset(words)
+
+
+def load(path: Path = MODEL_FILE) -> Model:
+    """The model stored at ``path``."""
+    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@cache
+def model() -> Model:
+    """The shipped model, loaded once."""
+    return load()
+
+
+def model_text(text: str) -> str:
+    """The text the model reads: the screener's normalisation with known idioms blanked."""
+    from bot import screening
+
+    lex = screening._lexicon()
+    normal = screening.normalise(text)
+    masked, _ = screening._mask_idioms(normal, lex, lex.gate.present(normal))
+    return masked
+
+
+def probability(text: str, language: str | None = None) -> float:
+    """The model's crisis probability for a raw message (all languages are read alike)."""
+    del language  # the features cover all three languages; people mix them
+    return model().probability(model_text(text))
+
+
+def top_features(text: str, language: str | None = None, k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` words or word pairs of ``text`` that pushed the model's score up most."""
+    del language
+    return [(name, round(weight, 3)) for name, weight in model().pushed(model_text(text), k)]
