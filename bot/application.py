@@ -153,12 +153,16 @@ def build_application(
         async def check_cases(_context: object) -> None:
             escalations.tick()
 
+        async def forget_delivered(_context: object) -> None:
+            escalations.forget_delivered()
+
         jobs = application.job_queue
         assert jobs is not None
         for callback, interval, name in (
             (wake_outbox, DISPATCH_INTERVAL, "outbox"),
             (wake_dispatcher, DISPATCH_INTERVAL, "reminders"),
             (check_cases, ESCALATION_TICK, "escalations"),
+            (forget_delivered, 3600.0, "outbox-retention"),
         ):
             jobs.run_repeating(
                 callback, interval=interval, first=0, name=name, job_kwargs=_REPEATING

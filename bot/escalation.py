@@ -30,7 +30,7 @@ from bot.models import (
     SafetyCheck,
     utcnow,
 )
-from bot.outbox import PENDING, Envelope, already_enqueued, enqueue
+from bot.outbox import CANCELLED, PENDING, Envelope, already_enqueued, enqueue, purge_delivered
 from bot.screening import RiskLevel, Screening
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
-CANCELLED = "cancelled"
 
 SUPPORT = alerts.SUPPORT
 CONCERN = "concern"
@@ -65,6 +64,8 @@ UNDELIVERABLE = "undeliverable"
 _URGENT, _EXAMINEE, _RELAY, _EDIT = 0, 1, 2, 3
 # How often the examinee is reminded of the crisis line while nobody has answered.
 EXAMINEE_REMINDER_GAP = timedelta(minutes=10)
+# How long a sent message's text stays in the outbox (the edit of an alert needs it).
+OUTBOX_RETENTION = timedelta(days=7)
 
 DIRECT_ANSWER = N_("Answered “{answer}” to the direct question.")
 ACUTE_YES = N_("Said yes to “Are you having these thoughts right now?”")
@@ -558,6 +559,11 @@ class Escalations:
         if changed:
             self._kick()
         return changed
+
+    def forget_delivered(self, now: datetime | None = None) -> int:
+        """Drop sent messages after OUTBOX_RETENTION; the case and its audit trail stay."""
+        with self._database.session() as session:
+            return purge_delivered(session, (now or utcnow()) - OUTBOX_RETENTION)
 
     # ------------------------------------------------------------------ outbox callbacks
 

@@ -34,6 +34,7 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+CANCELLED = "cancelled"
 
 LEASE = timedelta(seconds=30)
 # Network trouble is retried quickly: an alert must go out seconds after Telegram is back.
@@ -139,6 +140,22 @@ def release_claims_of_earlier_runs(session: Session, started_at: datetime) -> in
     for row in rows:
         row.status = PENDING
         row.claimed_until = None
+    session.commit()
+    return len(rows)
+
+
+def purge_delivered(session: Session, before: datetime) -> int:
+    """Delete rows finished before ``before``: once sent, their text is not needed, and it
+    may be health data. Telegram re-sends an unconfirmed update for at most a day, so the
+    keys that stop a second send are not needed either."""
+    rows = session.exec(
+        select(OutgoingMessage).where(
+            col(OutgoingMessage.status).in_((SENT, FAILED, CANCELLED)),
+            col(OutgoingMessage.created_at) < before,
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
     session.commit()
     return len(rows)
 
