@@ -282,6 +282,23 @@ def test_tryout_chats_in_the_terminal() -> None:
     assert "Hola" in done.stdout and "[1]" in done.stdout
 
 
+def test_tryout_shows_the_coordinators_side_of_a_crisis() -> None:
+    import subprocess
+
+    script = "\n".join(["I want to kill myself", ":coord", ":quit", ""])
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "simulate"],
+        input=script,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Safety alert #1" in done.stdout and "988" in done.stdout
+
+
 def _sent_texts(simulator: BotApiSimulator, chat_id: int) -> list[str]:
     return [
         str(call.params.get("text", ""))
