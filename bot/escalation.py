@@ -314,12 +314,13 @@ class Escalations:
         no coordinators' chat is configured, so the person is never told otherwise."""
         if self.coordinators_chat is None:
             return False
+        with self._database.session() as session:
+            if already_enqueued(session, f"{source}:1"):  # handled before (a replay)
+                return True
         case_id = self.open_case_id(reporter.user_id)
         if case_id is not None:
             return self.relay_from_examinee(reporter, case_id, reason, RiskLevel.NONE, "", source)
         with self._database.session() as session:
-            if already_enqueued(session, f"{source}:1"):
-                return True
             case = Escalation(
                 user_id=reporter.user_id,
                 chat_id=reporter.chat_id,

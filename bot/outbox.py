@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -148,10 +148,11 @@ def purge_delivered(session: Session, before: datetime) -> int:
     """Delete rows finished before ``before``: once sent, their text is not needed, and it
     may be health data. Telegram re-sends an unconfirmed update for at most a day, so the
     keys that stop a second send are not needed either."""
+    finished_at = func.coalesce(OutgoingMessage.sent_at, OutgoingMessage.created_at)
     rows = session.exec(
         select(OutgoingMessage).where(
             col(OutgoingMessage.status).in_((SENT, FAILED, CANCELLED)),
-            col(OutgoingMessage.created_at) < before,
+            finished_at < before,
         )
     ).all()
     for row in rows:
@@ -281,7 +282,7 @@ class OutboxDispatcher:
             spare = max(0, budget - len(batches))
         else:
             pace = limiter.group_window / (GROUP_RESERVE + 1)
-            quiet = time.monotonic() - self._last_group_send.get(chat_id, 0.0)
+            quiet = time.monotonic() - self._last_group_send.get(chat_id, float("-inf"))
             batches = combine(news, 1) if room > 0 and news and quiet >= pace else []
             spare = 0
         taken = {row.id for batch in batches for row in batch}
@@ -349,9 +350,11 @@ class OutboxDispatcher:
 
     def _refused(self, batch: list[OutgoingMessage], exc: BadRequest | Forbidden) -> int:
         """Telegram said no. A person who blocked the bot cannot be reached; the
-        coordinators' chat must be, so that is retried until someone fixes it."""
+        coordinators' chat must be, so a new message there is retried until someone fixes
+        it. An edit Telegram refuses (its message was deleted) is given up: it only
+        updated what an alert shows."""
         first = batch[0]
-        if is_group(first.chat_id):
+        if is_group(first.chat_id) and first.edit_message_id is None:
             LOGGER.error(
                 "Telegram refused a message to the coordinators' chat %s: %s. Check that "
                 "COORDINATOR_CHAT_ID is right and the bot is a member; retrying.",
