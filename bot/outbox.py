@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.claims import PENDING, SENDING, claim_due_rows
 from bot.models import OutgoingMessage, utcnow
 from bot.ratelimit import TelegramRateLimiter, retry_after_seconds
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
 
-PENDING = "pending"
-SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
@@ -102,25 +101,8 @@ def already_enqueued(session: Session, dedupe_key: str) -> bool:
 
 def claim_due(session: Session, now: datetime, limit: int = 200) -> list[OutgoingMessage]:
     """Take due rows (and rows whose claimant died) for this run, and commit the claim."""
-    query = (
-        select(OutgoingMessage)
-        .where(
-            or_(
-                OutgoingMessage.status == PENDING,
-                (OutgoingMessage.status == SENDING) & (OutgoingMessage.claimed_until < now),  # type: ignore[operator]
-            ),
-            OutgoingMessage.due_at <= now,
-            or_(OutgoingMessage.retry_at.is_(None), OutgoingMessage.retry_at <= now),  # type: ignore[union-attr,operator]
-        )
-        .order_by(OutgoingMessage.priority, OutgoingMessage.id)  # type: ignore[arg-type]
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query).all())
-    for row in rows:
-        row.status = SENDING
-        row.claimed_until = now + LEASE
+    order = (col(OutgoingMessage.priority), col(OutgoingMessage.id))
+    rows = claim_due_rows(session, OutgoingMessage, now, lease=LEASE, order_by=order, limit=limit)
     session.commit()
     return rows
 

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.claims import PENDING, SENDING, claim_due_rows
 from bot.models import Appointment, Reminder, utcnow
 from bot.storage import Database
 
@@ -32,8 +33,6 @@ CHECKIN = "checkin"
 FOLLOWUP = "followup"
 FOLLOWUP_AFTER = timedelta(days=1)
 
-PENDING = "pending"
-SENDING = "sending"
 SENT = "sent"
 CANCELLED = "cancelled"
 FAILED = "failed"
@@ -131,25 +130,10 @@ def plan_followup(session: Session, appointment: Appointment, now: datetime) -> 
 
 def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Reminder]:
     """Take due rows (and rows whose claimant died) for this process, and commit the claim."""
-    query = (
-        select(Reminder)
-        .where(
-            or_(
-                Reminder.status == PENDING,
-                (Reminder.status == SENDING) & (Reminder.claimed_until < now),  # type: ignore[operator]
-            ),
-            Reminder.due_at <= now,
-            or_(Reminder.retry_at.is_(None), Reminder.retry_at <= now),  # type: ignore[union-attr,operator]
-        )
-        .order_by(Reminder.due_at)  # type: ignore[arg-type]
-        .limit(limit)
+    rows = claim_due_rows(
+        session, Reminder, now, lease=LEASE, order_by=(col(Reminder.due_at),), limit=limit
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query).all())
     for row in rows:
-        row.status = SENDING
-        row.claimed_until = now + LEASE
         row.attempts += 1
     session.commit()
     return rows
