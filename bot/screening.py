@@ -37,13 +37,16 @@ How a message is read:
    death or ending talk gets the gentle question, never silence. Hopelessness alone gives
    *check*.
 
-6. A second opinion (``bot.screening_model``): a small logistic regression over the same
-   text (normalised, idioms blanked) catches paraphrases the rules miss ("I'm so close to
-   ending everything"). It can only raise a grade below concern to concern, with a "model"
-   finding naming the words that pushed it; when the rules lowered a cue (negated, a
-   question about the topic, someone else's words, an idiom, a retraction) it needs a much
-   higher probability. Its thresholds were chosen by cross-validation to keep false alerts
-   rare (``scripts/train-screener``).
+6. A second opinion (``bot.screening_model``): a small logistic regression over the same text
+   (normalised, idioms blanked) catches paraphrases the rules miss ("I'm so close to ending
+   everything"). It can only raise a grade (below concern to concern, or none to check),
+   with a "model" finding naming the words that pushed it; when the rules lowered a cue
+   (negated, a question about the topic, someone else's words, an idiom, a retraction) it
+   needs a much higher probability. When the rules found nothing, a lower "check"
+   probability raises the message to check, so the bot asks the direct question (errs
+   towards a human at low cost). Its thresholds were chosen by cross-validation to keep
+   false alerts rare and the question rare on everyday messages
+   (``scripts/train-screener``).
 
 Most messages are everyday talk; ``screen_message`` first tries a fast path that proves
 the rules would find nothing (``_FastPath``), and ``_screen_full`` always runs everything.
@@ -1179,21 +1182,29 @@ def _model() -> Any:
 
 
 def _second_opinion(result: Screening, text: str) -> Screening:
-    """Raise a grade below concern to concern when the model is confident enough.
+    """Raise a grade below concern when the model is confident enough.
 
-    ``text`` is what the rules read (normalised, idioms blanked). The model never lowers a
-    grade, never grades high, and needs its guarded threshold when the rules lowered a cue.
+    ``text`` is what the rules read (normalised, idioms blanked). Past its concern
+    threshold the model raises to concern (its guarded threshold when the rules lowered a
+    cue); past its lower check threshold it raises a message the rules graded none, with
+    no lowered cue (an idiom stays none), to check: the gentle direct question. It never
+    lowers a grade and never grades high.
     """
     if result.level >= RiskLevel.CONCERN:
         return result
     model = _model()
     score = model.logit(text)
-    if score < model.concern_logit:
+    if score < model.check_logit:
         return result
-    if score < model.guarded_logit and any(f.category in _GUARDED for f in result.findings):
+    guarded = any(f.category in _GUARDED for f in result.findings)
+    if score >= model.concern_logit and (score >= model.guarded_logit or not guarded):
+        level = RiskLevel.CONCERN
+    elif result.level == RiskLevel.NONE and not guarded:
+        level = RiskLevel.CHECK
+    else:
         return result
     finding = Finding("model", "model", model.explain(text))
-    return Screening(RiskLevel.CONCERN, (finding, *result.findings), result.language)
+    return Screening(level, (finding, *result.findings), result.language)
 
 
 def _screen_full(text: str, language: str | None = None) -> Screening:

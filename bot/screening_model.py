@@ -7,8 +7,11 @@ regression over word unigrams and bigrams and character 3-5-grams inside words. 
 shipped as data (``bot/data/screening/model.json``, written by ``scripts/train-screener``)
 and runs in pure Python: nothing is downloaded and no numerical library is needed.
 
-The screener uses it only to *raise* a grade to concern, never to lower one, and only past
-thresholds chosen by cross-validation so that false alerts stay rare (see the trainer).
+The screener uses it only to *raise* a grade, never to lower one, and only past thresholds
+chosen by cross-validation (see the trainer): to concern past ``concern``, so that false
+alerts stay rare; and, when the rules found nothing at all, to check past the lower
+``check``, so that the gentle direct question reaches paraphrases the rules miss while
+few benign messages (and fewer everyday questions) get it.
 
 Explainable: a word's contribution is its own weight plus those of the character n-grams
 inside it; ``top_features`` lists the words and word pairs that pushed the score up most,
@@ -92,6 +95,7 @@ class Model:
     bias: float
     concern: float
     guarded: float
+    check: float = 1.0
     low: int = 3
     high: int = 5
     meta: dict[str, object] = field(default_factory=dict)
@@ -101,6 +105,7 @@ class Model:
         # Thresholds as logits, so deciding needs no exponential.
         self.concern_logit = _logit(self.concern)
         self.guarded_logit = _logit(self.guarded)
+        self.check_logit = _logit(min(self.check, self.concern))
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Model:
@@ -116,6 +121,7 @@ class Model:
             bias=float(data["bias"]),  # type: ignore[arg-type]
             concern=float(thresholds["concern"]),
             guarded=float(thresholds["guarded"]),
+            check=float(thresholds.get("check", thresholds["concern"])),
             low=int(config["char_min"]),
             high=int(config["char_max"]),
             meta={k: v for k, v in data.items() if k != "weights"},

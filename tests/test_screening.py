@@ -60,6 +60,18 @@ MAX_FALSE_ALERTS = 0.03
 DEV_MIN_RECALL = 0.97
 DEV_MIN_RECALL_PER_LANGUAGE = 0.95
 DEV_MAX_FALSE_ALERTS = 0.03
+DEV2_FILE = SET_FILE.with_name("screening_dev2.jsonl")
+UNSEEN_FILE = SET_FILE.with_name("screening_unseen.jsonl")
+# Written by clinical family (C-SSRS / ASQ) before that family's rules; tuned on.
+# Measured 159/159 (53/53 each) and 0/81 when the rules were written.
+DEV2_MIN_RECALL = 0.97
+DEV2_MIN_RECALL_PER_LANGUAGE = 0.94
+DEV2_MAX_FALSE_ALERTS = 0.03
+# Once held out, now development data: 54/54 (18/18 each), false alerts 1/48.
+UNSEEN_MIN_RECALL = 0.96
+UNSEEN_MIN_RECALL_PER_LANGUAGE = 0.94
+UNSEEN_MAX_FALSE_ALERTS = 0.05
+FAMILIES = CATEGORIES | {"none"}
 FRESH_FILE = SET_FILE.with_name("screening_fresh.jsonl")
 # Held out. Before the rules were broadened: recall 71/99 (en 20/33, fr 26/33, es 25/33),
 # false alerts 1/51. After, without tuning on it: 82/99 (en 25/33, fr 30/33, es 27/33), 1/51.
@@ -193,6 +205,98 @@ def test_dev_set_recall_and_false_alerts() -> None:
     for language in LANGUAGES:
         total, found, _, _ = rates[language]
         assert found / total >= DEV_MIN_RECALL_PER_LANGUAGE, report
+
+
+def test_dev2_set_is_new_balanced_and_well_formed() -> None:
+    rows = _labelled(DEV2_FILE)
+    assert len(rows) >= 240
+    for row in rows:
+        assert set(row) == {"text", "language", "label", "kind", "category"}, row
+        assert row["language"] in LANGUAGES and row["label"] in LABELS and row["kind"] in KINDS
+        assert row["category"] in FAMILIES, row
+        assert (row["category"] == "none") != _is_crisis(row), row
+    texts = [row["text"] for row in rows]
+    assert len(set(texts)) == len(texts), "duplicate messages"
+    others = {row["text"] for path in (SET_FILE, DEV_FILE, UNSEEN_FILE) for row in _labelled(path)}
+    assert not set(texts) & others, "copied from another set"
+    assert Counter(row["language"] for row in rows) == {code: 80 for code in LANGUAGES}
+    assert sum(_is_crisis(row) for row in rows) >= 150
+
+
+@pytest.mark.parametrize(
+    ("path", "floor", "per_language", "max_false_alerts"),
+    [
+        (DEV2_FILE, DEV2_MIN_RECALL, DEV2_MIN_RECALL_PER_LANGUAGE, DEV2_MAX_FALSE_ALERTS),
+        (UNSEEN_FILE, UNSEEN_MIN_RECALL, UNSEEN_MIN_RECALL_PER_LANGUAGE, UNSEEN_MAX_FALSE_ALERTS),
+    ],
+)
+def test_dev2_and_unseen_recall_and_false_alerts(
+    path: Path, floor: float, per_language: float, max_false_alerts: float
+) -> None:
+    screened = _screened(path)
+    rates = _rates(screened)
+    wrong = [
+        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+        for row, result in screened
+        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
+    ]
+    report = _report(rates) + "\n" + "\n".join(wrong)
+    crisis, caught, benign, alerted = rates["all"]
+    assert caught / crisis >= floor, report
+    assert alerted / benign <= max_false_alerts, report
+    for language in LANGUAGES:
+        total, found, _, _ = rates[language]
+        assert found / total >= per_language, report
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this exam is killing me",
+        "I'm dying to know what the report says",
+        "my back is killing me",
+        "j'ai failli mourir de honte",
+        "me muero de ganas",
+    ],
+)
+def test_policy_idioms_stay_none(text: str) -> None:
+    assert _level(text) == RiskLevel.NONE, screen_message(text).explain()
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # One per clinical family and language, with a near miss that must stay quiet.
+        ("I've been googling the tallest bridges near me", RiskLevel.HIGH),
+        ("j'ai cherché combien de cachets il faut pour ne pas se réveiller", RiskLevel.HIGH),
+        ("estuve buscando qué tan alto es el puente", RiskLevel.HIGH),
+        ("I looked up how far the clinic is from the train station", RiskLevel.NONE),
+        ("I sat in the garage with the car running last night", RiskLevel.HIGH),
+        ("I sat in the car with the engine running to keep warm", RiskLevel.NONE),
+        ("I've sorted who gets my truck and my tools", RiskLevel.HIGH),
+        ("j'ai résilié mon bail, j'en aurai plus besoin", RiskLevel.HIGH),
+        ("after the hearing I'll finally be at peace with the whole thing", RiskLevel.NONE),
+        ("the voices tell me to hurt myself", RiskLevel.HIGH),
+        ("las voces me dicen que me mate", RiskLevel.HIGH),
+        ("the voices in the waiting room were so loud", RiskLevel.NONE),
+        ("I tried pills last spring, it didn't work", RiskLevel.CONCERN),
+        ("intenté con pastillas hace dos semanas", RiskLevel.HIGH),
+        ("I tried pills for the pain but they didn't help", RiskLevel.NONE),
+        ("je suis juste un fardeau pour tout le monde", RiskLevel.CONCERN),
+        ("my wife says I'm not a burden", RiskLevel.CHECK),
+        ("estoy a nada de acabar con todo", RiskLevel.CONCERN),
+        ("estoy a punto de acabar con todo el trámite", RiskLevel.NONE),
+        ("je veux me faire mal pour ressentir quelque chose", RiskLevel.CONCERN),
+        ("I burned myself with the iron", RiskLevel.NONE),
+        ("once the kids are at school tomorrow I'm doing it", RiskLevel.HIGH),
+        ("je vais en finir avec cette paperasse", RiskLevel.NONE),
+        ("voy a mezclar todas mis pastillas con el tequila", RiskLevel.HIGH),
+        ("can I take my meds with a glass of wine?", RiskLevel.NONE),
+        ("my brother tried to overdose last year, should I mention it?", RiskLevel.CHECK),
+    ],
+)
+def test_clinical_families(text: str, level: RiskLevel) -> None:
+    assert _level(text) == level, screen_message(text).explain()
 
 
 def test_fresh_set_is_held_out_and_well_formed() -> None:

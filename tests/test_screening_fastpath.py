@@ -22,6 +22,7 @@ SETS = (
     "screening_set.jsonl",
     "screening_dev.jsonl",
     "screening_unseen.jsonl",
+    "screening_dev2.jsonl",
     "screening_fresh.jsonl",
 )
 EVERYDAY = [
