@@ -331,6 +331,27 @@ def test_fresh_set_recall_and_false_alerts() -> None:
         assert found / total >= floor, report
 
 
+HOLDOUT2_FILE = SET_FILE.with_name("screening_holdout2.jsonl")
+# Reached on the first measurement, rounded down; never tuned on. Low, and said so in the
+# README: wording far from the lexicons is still missed about half the time.
+HOLDOUT2_MIN_RECALL = {"all": 0.52, "en": 0.58, "fr": 0.52, "es": 0.47}
+HOLDOUT2_MAX_FALSE_ALERTS = 0.05
+
+
+def test_second_independent_held_out_set() -> None:
+    """180 messages by an author who saw no rule, lexicon or other set: the figure to believe."""
+    rows = _labelled(HOLDOUT2_FILE)
+    assert len(rows) == 180
+    assert Counter(row["language"] for row in rows) == {code: 60 for code in LANGUAGES}
+    rates = _rates(_screened(HOLDOUT2_FILE))
+    print("second held-out set:", _report(rates))
+    for language, floor in HOLDOUT2_MIN_RECALL.items():
+        total, found, _, _ = rates[language]
+        assert found / total >= floor, _report(rates)
+    _crisis, _caught, benign, alerted = rates["all"]
+    assert alerted / benign <= HOLDOUT2_MAX_FALSE_ALERTS, _report(rates)
+
+
 def test_first_person_death_words_ask_rather_than_ignore() -> None:
     """Policy: ambiguous first-person death or ending talk gets the gentle check."""
     for text in ("I think about death a lot", "je pense à disparaître", "mi funeral"):

@@ -23,6 +23,8 @@ SETS = (
     "screening_dev.jsonl",
     "screening_unseen.jsonl",
     "screening_dev2.jsonl",
+    "screening_holdout.jsonl",
+    "screening_holdout2.jsonl",
     "screening_fresh.jsonl",
 )
 EVERYDAY = [

@@ -3,8 +3,13 @@
 The model is a logistic regression trained by ``scripts/train-screener`` on the labelled
 set, the dev sets (``screening_dev.jsonl``, ``screening_dev2.jsonl``) and
 ``screening_unseen.jsonl``, which was held out until the rules were broadened by clinical
-family and is development data since. It may only raise a grade: below concern to concern,
-or none to check (the gentle direct question). The figures below were measured when
+family and is development data since. ``screening_holdout.jsonl`` (an independent author's
+indirect, behavioural and slang messages) is development data for the rules, whose family
+rules were written from its misses, but it is NOT in the model's training data: trained on
+it too, the model stopped raising fresh crisis messages it raised before (the fresh floors
+failed with CV false-alert budgets of 2% and of 1%), so it was left out. The model may only
+raise a grade: below concern to concern, or none to check (the gentle direct question).
+The figures below were measured when
 ``unseen`` was still held out, before the rules were broadened:
 
 ============  =====================================  =====================================
@@ -46,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TRAINER = ROOT / "scripts" / "train-screener"
 SETS = ("screening_set.jsonl", "screening_dev.jsonl", "screening_fresh.jsonl")
-SETS += ("screening_unseen.jsonl", "screening_dev2.jsonl")
+SETS += ("screening_unseen.jsonl", "screening_dev2.jsonl", "screening_holdout.jsonl")
 TRAINING = ("screening_set.jsonl", "screening_dev.jsonl", "screening_dev2.jsonl")
 TRAINING += ("screening_unseen.jsonl",)
 LABELS = {level.name.lower(): level for level in RiskLevel}
@@ -56,6 +61,12 @@ FRESH_MAX_FALSE_ALERTS = 0.03
 # Development data now (trained and tuned on): 54/54 after the clinical-family rules.
 UNSEEN_FLOORS = {"all": 0.98, "en": 0.94, "fr": 0.94, "es": 0.94}
 UNSEEN_MAX_FALSE_ALERTS = 0.05
+# Development data for the rules (studied miss by miss, tuned on; not trained on).
+# Once held out, the holdout set was 58/108 (en 15/36, fr 18/36, es 25/36), false
+# alerts 1/72; after the family rules 108/108 (36/36 each), 1/72 (the model lifts a
+# negated Spanish "no me quiero morir ni nada"). Guards against regressions only.
+HOLDOUT_FLOORS = {"all": 0.98, "en": 0.97, "fr": 0.97, "es": 0.97}
+HOLDOUT_MAX_FALSE_ALERTS = 0.03
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -251,6 +262,7 @@ def _report(rates: dict[str, list[int]]) -> str:
     [
         ("screening_fresh.jsonl", FRESH_FLOORS, FRESH_MAX_FALSE_ALERTS),
         ("screening_unseen.jsonl", UNSEEN_FLOORS, UNSEEN_MAX_FALSE_ALERTS),
+        ("screening_holdout.jsonl", HOLDOUT_FLOORS, HOLDOUT_MAX_FALSE_ALERTS),
     ],
 )
 def test_held_out_recall_and_false_alerts(
