@@ -332,9 +332,10 @@ def test_fresh_set_recall_and_false_alerts() -> None:
 
 
 HOLDOUT2_FILE = SET_FILE.with_name("screening_holdout2.jsonl")
-# Reached on the first measurement, rounded down; never tuned on. Low, and said so in the
-# README: wording far from the lexicons is still missed about half the time.
-HOLDOUT2_MIN_RECALL = {"all": 0.52, "en": 0.58, "fr": 0.52, "es": 0.47}
+# The figures reached, rounded down; never tuned on. First measured at 0.52 (rules alone
+# written from other authors' misses barely moved it); 0.69 once the model was trained on
+# 720 messages written in other voices. Still low, and said so in the README.
+HOLDOUT2_MIN_RECALL = {"all": 0.69, "en": 0.75, "fr": 0.72, "es": 0.61}
 HOLDOUT2_MAX_FALSE_ALERTS = 0.05
 
 

@@ -1,14 +1,15 @@
 """Checks on the screener's second opinion: the shipped model (``bot.screening_model``).
 
 The model is a logistic regression trained by ``scripts/train-screener`` on the labelled
-set, the dev sets (``screening_dev.jsonl``, ``screening_dev2.jsonl``) and
-``screening_unseen.jsonl``, which was held out until the rules were broadened by clinical
-family and is development data since. ``screening_holdout.jsonl`` (an independent author's
-indirect, behavioural and slang messages) is development data for the rules, whose family
-rules were written from its misses, but it is NOT in the model's training data: trained on
-it too, the model stopped raising fresh crisis messages it raised before (the fresh floors
-failed with CV false-alert budgets of 2% and of 1%), so it was left out. The model may only
-raise a grade: below concern to concern, or none to check (the gentle direct question).
+set, the dev sets (``screening_dev.jsonl``, ``screening_dev2.jsonl``), the two sets that
+were held out once and have been looked at since (``screening_unseen.jsonl``,
+``screening_holdout.jsonl``) and 720 messages written for training by three authors in
+other voices (``screening_train_a/b/c.jsonl``). ``screening_fresh.jsonl`` and
+``screening_holdout2.jsonl`` are never read by the trainer. More varied data is what moved
+the held-out figures: with the three training sets, the second independent set went from
+57/108 to 75/108 (false alerts 3/72 before and after) and fresh from 86/99 to 91/99. The
+model may only raise a grade: below concern to concern, or none to check (the gentle
+direct question).
 The figures below were measured when
 ``unseen`` was still held out, before the rules were broadened:
 
@@ -53,7 +54,8 @@ TRAINER = ROOT / "scripts" / "train-screener"
 SETS = ("screening_set.jsonl", "screening_dev.jsonl", "screening_fresh.jsonl")
 SETS += ("screening_unseen.jsonl", "screening_dev2.jsonl", "screening_holdout.jsonl")
 TRAINING = ("screening_set.jsonl", "screening_dev.jsonl", "screening_dev2.jsonl")
-TRAINING += ("screening_unseen.jsonl",)
+TRAINING += ("screening_unseen.jsonl", "screening_holdout.jsonl")
+TRAINING += ("screening_train_a.jsonl", "screening_train_b.jsonl", "screening_train_c.jsonl")
 LABELS = {level.name.lower(): level for level in RiskLevel}
 
 FRESH_FLOORS = {"all": 0.86, "en": 0.78, "fr": 0.93, "es": 0.87}
@@ -117,7 +119,7 @@ def test_model_matches_the_training_data_and_lexicons() -> None:
 def test_trainer_never_reads_the_held_out_sets() -> None:
     trainer = _trainer()
     code = TRAINER.read_text(encoding="utf-8").replace(trainer.__doc__, "")
-    assert "screening_fresh" not in code and "screening_holdout" not in code
+    assert "screening_fresh" not in code and "screening_holdout2" not in code
     assert trainer.TRAINING == TRAINING
 
 
@@ -178,9 +180,9 @@ def test_the_model_check_threshold_gives_the_direct_question() -> None:
 
 
 def test_a_paraphrase_the_rules_miss_is_raised_with_an_explained_model_finding() -> None:
-    text = "I told my wife I'm fine but I've been planning how to end it"
+    text = "nobody would even notice if I stopped showing up anywhere, for good"
     rules, _ = screening._screen_rules(text)
-    assert rules.level == RiskLevel.CHECK
+    assert rules.level == RiskLevel.NONE
     result = screen_message(text, "en")
     assert result.level == RiskLevel.CONCERN
     finding = result.findings[0]
@@ -191,7 +193,6 @@ def test_a_paraphrase_the_rules_miss_is_raised_with_an_explained_model_finding()
     assert finding.matched.startswith("p=")
     for name, _ in top:
         assert name in finding.matched
-    assert "planning" in [name for name, _ in top]
     assert result.explain().startswith("concern: model ('p=")
 
 
