@@ -353,6 +353,28 @@ def test_second_independent_held_out_set() -> None:
     assert alerted / benign <= HOLDOUT2_MAX_FALSE_ALERTS, _report(rates)
 
 
+HOLDOUT3_FILE = SET_FILE.with_name("screening_holdout3.jsonl")
+# 720 messages by three more authors who saw no rule, lexicon or set (older people and
+# second-language writers; office workers on stress leave; deliberately hard cases: short
+# replies, hidden crises in practical questions, decoys). First measurement, rounded down.
+HOLDOUT3_MIN_RECALL = {"all": 0.58, "en": 0.58, "fr": 0.56, "es": 0.59}
+HOLDOUT3_MAX_FALSE_ALERTS = 0.05
+
+
+def test_third_independent_held_out_set() -> None:
+    """The largest honest sample: recall well short of the labelled set's, said so."""
+    rows = _labelled(HOLDOUT3_FILE)
+    assert len(rows) == 720
+    assert Counter(row["language"] for row in rows) == {code: 240 for code in LANGUAGES}
+    rates = _rates(_screened(HOLDOUT3_FILE))
+    print("third held-out set:", _report(rates))
+    for language, floor in HOLDOUT3_MIN_RECALL.items():
+        total, found, _, _ = rates[language]
+        assert found / total >= floor, _report(rates)
+    _crisis, _caught, benign, alerted = rates["all"]
+    assert alerted / benign <= HOLDOUT3_MAX_FALSE_ALERTS, _report(rates)
+
+
 def test_first_person_death_words_ask_rather_than_ignore() -> None:
     """Policy: ambiguous first-person death or ending talk gets the gentle check."""
     for text in ("I think about death a lot", "je pense à disparaître", "mi funeral"):

@@ -25,6 +25,7 @@ SETS = (
     "screening_dev2.jsonl",
     "screening_holdout.jsonl",
     "screening_holdout2.jsonl",
+    "screening_holdout3.jsonl",
     "screening_fresh.jsonl",
 )
 EVERYDAY = [
