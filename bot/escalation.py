@@ -200,9 +200,14 @@ class Escalations:
 
     # ------------------------------------------------------------------ examinee side
 
-    def record_check(self, reporter: Reporter, screening: Screening, text: str) -> int:
-        """Log an ambiguous message and the question asked about it: never forgotten."""
+    def ask_directly(
+        self, reporter: Reporter, screening: Screening, text: str, source: str
+    ) -> int | None:
+        """Log an ambiguous message and queue the direct question about it, together, so
+        neither an outage nor a crash loses it; None when this message was handled before."""
         with self._database.session() as session:
+            if already_enqueued(session, f"{source}:0"):
+                return None
             check = SafetyCheck(
                 user_id=reporter.user_id,
                 level=screening.level.name.lower(),
@@ -210,9 +215,27 @@ class Escalations:
                 message=alerts.trimmed(text, 590),
             )
             session.add(check)
-            session.commit()
+            session.flush()
             assert check.id is not None
-            return check.id
+            question, markup = safe_messages.direct_question(
+                translator(reporter.language), check.id
+            )
+            enqueue(
+                session,
+                Envelope(
+                    chat_id=reporter.chat_id,
+                    user_id=reporter.user_id,
+                    purpose="direct_question",
+                    priority=_EXAMINEE,
+                    dedupe_key=f"{source}:0",
+                    text=question,
+                    reply_markup=markup,
+                ),
+            )
+            session.commit()
+            check_id = check.id
+        self._kick()
+        return check_id
 
     def answer_check(self, reporter: Reporter, check_id: int, answer: str, source: str) -> bool:
         """Record the answer; 'yes' or a refusal opens a case at concern. True if it did."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
@@ -86,9 +86,7 @@ async def screen(update: Update, context: BotContext) -> None:
         return
     reporter = reporter_of(update, context)
     if screening.level == RiskLevel.CHECK:
-        check_id = escalations.record_check(reporter, screening, text)
-        question, markup = safe_messages.direct_question(context.gettext, check_id)
-        await message.reply_text(question, reply_markup=InlineKeyboardMarkup.de_json(markup, None))
+        escalations.ask_directly(reporter, screening, text, _source(message))
         raise ApplicationHandlerStop
     escalations.report_crisis(
         reporter, screening.level, text, screening.explain(), _source(message)

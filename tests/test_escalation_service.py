@@ -39,10 +39,10 @@ from bot.escalation import (
     Reporter,
 )
 from bot.examinees import ExamineeDirectory
-from bot.models import AlertMessage, Escalation, Examinee, OutgoingMessage, utcnow
+from bot.models import AlertMessage, Escalation, Examinee, OutgoingMessage, SafetyCheck, utcnow
 from bot.outbox import CANCELLED, PENDING, SENT
 from bot.safe_messages import ACUTE
-from bot.screening import RiskLevel
+from bot.screening import RiskLevel, screen_message
 from bot.storage import Database
 
 GROUP = -1001000
@@ -606,3 +606,26 @@ def test_the_audit_trail_holds_every_step_in_order(
     assert all(event.user_id == 42 for event in events)
     moments = [event.at for event in events]
     assert moments == sorted(moments)
+
+
+def test_the_direct_question_is_logged_and_queued_together_once(
+    database: Database, escalations: Escalations
+) -> None:
+    screening = screen_message("can the examiner ask me about suicide?", "en")
+    assert screening.level == RiskLevel.CHECK
+    text = "can the examiner ask me about suicide?"
+    check_id = escalations.ask_directly(ANA, screening, text, "in:42:7")
+    assert check_id is not None
+    (row,) = _rows(database)
+    assert (row.chat_id, row.purpose, row.escalation_id) == (ANA.chat_id, "direct_question", None)
+    data = [b["callback_data"] for line in row.reply_markup["inline_keyboard"] for b in line]
+    assert data == [f"safety:{check_id}:yes", f"safety:{check_id}:no", f"safety:{check_id}:unsaid"]
+    with database.session() as session:
+        check = session.get(SafetyCheck, check_id)
+        assert check is not None and check.message == text and check.answer is None
+    assert escalations.ask_directly(ANA, screening, text, "in:42:7") is None  # a replay
+    assert len(_rows(database)) == 1
+    assert escalations.answer_check(ANA, check_id, "no", "cb:1") is False
+    assert _cases(database) == []
+    assert escalations.answer_check(ANA, check_id, "unsaid", "cb:2") is True
+    assert [case.level for case in _cases(database)] == ["concern"]
