@@ -46,6 +46,18 @@ NO_CASE = N_(
 )
 TEXT_ONLY = N_("Only text can be passed on to the person.")
 REPLY_USAGE = N_("Write /reply followed by the case number and your message, e.g. /reply 12 Hello.")
+COORDINATOR_HELP = N_(
+    "<b>Working with alerts</b>\n"
+    "• <b>Acknowledge</b> under an alert: you have it. The person is told someone saw it.\n"
+    "• <b>Reply</b> to an alert or to a message under it: your words go to the person, "
+    "from the care team.\n"
+    "• /reply 12 your message: the same, for case 12.\n"
+    "• <b>Resolve</b>, or /resolve in reply, or /resolve 12: close the case. The person is "
+    "told.\n"
+    "• /cases: the open cases.\n"
+    "An alert nobody acknowledges comes back, and coordinators who started a private chat "
+    "with me get it there too."
+)
 RESOLVE_USAGE = N_("Reply /resolve to a message of the case, or write /resolve and its number.")
 
 
@@ -192,8 +204,18 @@ async def cases_command(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def coordinator_help(update: Update, context: BotContext) -> None:
+    """/help in the coordinators' chat: how to work with alerts (examinees get their own)."""
+    message = update.effective_message
+    if message is None or message.chat_id != context.services.settings.COORDINATOR_CHAT_ID:
+        return
+    await message.reply_text(_operator(context)(COORDINATOR_HELP))
+    raise ApplicationHandlerStop
+
+
 def handlers() -> list[CallbackQueryHandler | CommandHandler | MessageHandler]:  # type: ignore[type-arg]
     return [
+        CommandHandler("help", coordinator_help, filters=filters.ChatType.GROUPS),
         CallbackQueryHandler(case_button, pattern=CASE_BUTTON),
         CommandHandler("reply", reply_command),
         CommandHandler("resolve", resolve_command),

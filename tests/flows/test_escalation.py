@@ -371,3 +371,13 @@ async def test_a_reply_to_a_message_outside_any_case_is_not_lost_silently(
     )
     answer = await simulator.wait_for_message(group, lambda m: "nothing was sent" in m["text"])
     assert "/reply" in answer["text"]
+
+
+async def test_help_in_the_coordinators_chat_explains_alerts(
+    application: Any, simulator: BotApiSimulator, group: int
+) -> None:
+    await simulator.send_text(CORA, "/help", chat_id=group)
+    help_text = await simulator.wait_for_message(
+        group, lambda m: "Working with alerts" in m["text"]
+    )
+    assert "/resolve" in help_text["text"] and "/cases" in help_text["text"]
