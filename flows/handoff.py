@@ -209,6 +209,8 @@ async def coordinator_help(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.chat_id != context.services.settings.COORDINATOR_CHAT_ID:
         return
+    if not _allowed(update, context):
+        return  # other members of the chat cannot act on alerts
     await message.reply_text(_operator(context)(COORDINATOR_HELP))
     raise ApplicationHandlerStop
 
