@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,30 +57,55 @@ CATEGORIES = {
 }
 MIN_RECALL = 0.98
 MAX_FALSE_ALERTS = 0.03
-# Measured 207/208 and 0/104 when the dev set was written and tuned on.
-DEV_MIN_RECALL = 0.97
-DEV_MIN_RECALL_PER_LANGUAGE = 0.95
-DEV_MAX_FALSE_ALERTS = 0.03
 DEV2_FILE = SET_FILE.with_name("screening_dev2.jsonl")
 UNSEEN_FILE = SET_FILE.with_name("screening_unseen.jsonl")
-# Written by clinical family (C-SSRS / ASQ) before that family's rules; tuned on.
-# Measured 159/159 (53/53 each) and 0/81 when the rules were written.
-DEV2_MIN_RECALL = 0.97
-DEV2_MIN_RECALL_PER_LANGUAGE = 0.94
-DEV2_MAX_FALSE_ALERTS = 0.03
-# Once held out, now development data: 54/54 (18/18 each), false alerts 1/48.
-UNSEEN_MIN_RECALL = 0.96
-UNSEEN_MIN_RECALL_PER_LANGUAGE = 0.94
-UNSEEN_MAX_FALSE_ALERTS = 0.05
-FAMILIES = CATEGORIES | {"none"}
+HOLDOUT_FILE = SET_FILE.with_name("screening_holdout.jsonl")
 FRESH_FILE = SET_FILE.with_name("screening_fresh.jsonl")
-# Held out. Before the rules were broadened: recall 71/99 (en 20/33, fr 26/33, es 25/33),
-# false alerts 1/51. After, without tuning on it: 82/99 (en 25/33, fr 30/33, es 27/33), 1/51.
-# With the model's second opinion (bot.screening_model, see tests/test_screening_model.py):
-# 86/99 (en 26/33, fr 31/33, es 29/33), 1/51.
-FRESH_MIN_RECALL = 0.86
-FRESH_MIN_RECALL_PER_LANGUAGE = {"en": 0.78, "fr": 0.93, "es": 0.87}
-FRESH_MAX_FALSE_ALERTS = 0.02
+HOLDOUT2_FILE = SET_FILE.with_name("screening_holdout2.jsonl")
+HOLDOUT3_FILE = SET_FILE.with_name("screening_holdout3.jsonl")
+FAMILIES = CATEGORIES | {"none"}
+
+
+@dataclass(frozen=True)
+class Floors:
+    """Recall floors (overall and per language) and the false-alert ceiling of one set.
+
+    ``held_out`` sets are never tuned on: a failure reports the figures but not the missed
+    messages, so nobody tunes on them by reading a failure.
+    """
+
+    recall: dict[str, float]
+    max_false_alerts: float
+    held_out: bool = False
+    size: int | None = None
+
+
+def _floors(all_: float, per_language: float) -> dict[str, float]:
+    return {"all": all_} | {code: per_language for code in LANGUAGES}
+
+
+FLOORS = {
+    # Tuned on; measured 207/208 and 0/104 when the dev set was written.
+    DEV_FILE: Floors(_floors(0.97, 0.95), 0.03),
+    # Written by clinical family (C-SSRS / ASQ) before that family's rules; tuned on.
+    # Measured 159/159 (53/53 each) and 0/81 when the rules were written.
+    DEV2_FILE: Floors(_floors(0.97, 0.94), 0.03),
+    # Once held out (14/54), development data since: 54/54 (18/18 each), 1/48.
+    UNSEEN_FILE: Floors(_floors(0.98, 0.94), 0.05),
+    # Once held out (47/108, then 58/108), then studied miss by miss: 108/108, 1/72.
+    HOLDOUT_FILE: Floors(_floors(0.98, 0.97), 0.03),
+    # Held out. Before the rules were broadened: 71/99 (en 20/33, fr 26/33, es 25/33), 1/51.
+    # After, without tuning on it: 82/99; with the model's second opinion 86/99, then 91/99.
+    FRESH_FILE: Floors({"all": 0.86, "en": 0.78, "fr": 0.93, "es": 0.87}, 0.02, True),
+    # An author who saw no rule, lexicon or other set. First 0.52 (rules written from other
+    # authors' misses barely moved it); 0.69 once the model was trained on 720 messages in
+    # other voices. Still low, and said so in the README.
+    HOLDOUT2_FILE: Floors({"all": 0.69, "en": 0.75, "fr": 0.72, "es": 0.61}, 0.05, True, 180),
+    # 720 messages by three more such authors (older people and second-language writers;
+    # office workers on stress leave; hard cases: short replies, crises hidden in practical
+    # questions, decoys). The largest honest sample; first measurement, rounded down.
+    HOLDOUT3_FILE: Floors({"all": 0.58, "en": 0.58, "fr": 0.56, "es": 0.59}, 0.05, True, 720),
+}
 
 
 def _labelled(path: Path = SET_FILE) -> list[dict[str, Any]]:
@@ -190,23 +216,6 @@ def test_dev_set_is_new_large_balanced_and_well_formed() -> None:
     assert sum(_is_crisis(row) for row in rows) >= 150
 
 
-def test_dev_set_recall_and_false_alerts() -> None:
-    screened = _screened(DEV_FILE)
-    rates = _rates(screened)
-    wrong = [
-        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
-        for row, result in screened
-        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
-    ]
-    report = _report(rates) + "\n" + "\n".join(wrong)
-    crisis, caught, benign, alerted = rates["all"]
-    assert caught / crisis >= DEV_MIN_RECALL, report
-    assert alerted / benign <= DEV_MAX_FALSE_ALERTS, report
-    for language in LANGUAGES:
-        total, found, _, _ = rates[language]
-        assert found / total >= DEV_MIN_RECALL_PER_LANGUAGE, report
-
-
 def test_dev2_set_is_new_balanced_and_well_formed() -> None:
     rows = _labelled(DEV2_FILE)
     assert len(rows) >= 240
@@ -221,32 +230,6 @@ def test_dev2_set_is_new_balanced_and_well_formed() -> None:
     assert not set(texts) & others, "copied from another set"
     assert Counter(row["language"] for row in rows) == {code: 80 for code in LANGUAGES}
     assert sum(_is_crisis(row) for row in rows) >= 150
-
-
-@pytest.mark.parametrize(
-    ("path", "floor", "per_language", "max_false_alerts"),
-    [
-        (DEV2_FILE, DEV2_MIN_RECALL, DEV2_MIN_RECALL_PER_LANGUAGE, DEV2_MAX_FALSE_ALERTS),
-        (UNSEEN_FILE, UNSEEN_MIN_RECALL, UNSEEN_MIN_RECALL_PER_LANGUAGE, UNSEEN_MAX_FALSE_ALERTS),
-    ],
-)
-def test_dev2_and_unseen_recall_and_false_alerts(
-    path: Path, floor: float, per_language: float, max_false_alerts: float
-) -> None:
-    screened = _screened(path)
-    rates = _rates(screened)
-    wrong = [
-        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
-        for row, result in screened
-        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
-    ]
-    report = _report(rates) + "\n" + "\n".join(wrong)
-    crisis, caught, benign, alerted = rates["all"]
-    assert caught / crisis >= floor, report
-    assert alerted / benign <= max_false_alerts, report
-    for language in LANGUAGES:
-        total, found, _, _ = rates[language]
-        assert found / total >= per_language, report
 
 
 @pytest.mark.parametrize(
@@ -312,67 +295,29 @@ def test_fresh_set_is_held_out_and_well_formed() -> None:
     assert sum(_is_crisis(row) for row in rows) == 99
 
 
-def test_fresh_set_recall_and_false_alerts() -> None:
-    """The honest figure: messages the rules were not written or tuned on."""
-    screened = _screened(FRESH_FILE)
+@pytest.mark.parametrize("path", list(FLOORS), ids=lambda path: path.stem)
+def test_recall_and_false_alerts_on_every_other_set(path: Path) -> None:
+    """Development sets guard against regressions; held-out sets give the honest figures."""
+    floors = FLOORS[path]
+    screened = _screened(path)
+    if floors.size is not None:
+        assert len(screened) == floors.size
+        per_language = Counter(row["language"] for row, _ in screened)
+        assert per_language == {code: floors.size // 3 for code in LANGUAGES}
     rates = _rates(screened)
-    print("fresh set:", _report(rates))
-    wrong = [
-        f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
-        for row, result in screened
-        if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
-    ]
-    report = _report(rates) + "\n" + "\n".join(wrong)
-    crisis, caught, benign, alerted = rates["all"]
-    assert caught / crisis >= FRESH_MIN_RECALL, report
-    assert alerted / benign <= FRESH_MAX_FALSE_ALERTS, report
-    for language, floor in FRESH_MIN_RECALL_PER_LANGUAGE.items():
-        total, found, _, _ = rates[language]
-        assert found / total >= floor, report
-
-
-HOLDOUT2_FILE = SET_FILE.with_name("screening_holdout2.jsonl")
-# The figures reached, rounded down; never tuned on. First measured at 0.52 (rules alone
-# written from other authors' misses barely moved it); 0.69 once the model was trained on
-# 720 messages written in other voices. Still low, and said so in the README.
-HOLDOUT2_MIN_RECALL = {"all": 0.69, "en": 0.75, "fr": 0.72, "es": 0.61}
-HOLDOUT2_MAX_FALSE_ALERTS = 0.05
-
-
-def test_second_independent_held_out_set() -> None:
-    """180 messages by an author who saw no rule, lexicon or other set: the figure to believe."""
-    rows = _labelled(HOLDOUT2_FILE)
-    assert len(rows) == 180
-    assert Counter(row["language"] for row in rows) == {code: 60 for code in LANGUAGES}
-    rates = _rates(_screened(HOLDOUT2_FILE))
-    print("second held-out set:", _report(rates))
-    for language, floor in HOLDOUT2_MIN_RECALL.items():
-        total, found, _, _ = rates[language]
-        assert found / total >= floor, _report(rates)
-    _crisis, _caught, benign, alerted = rates["all"]
-    assert alerted / benign <= HOLDOUT2_MAX_FALSE_ALERTS, _report(rates)
-
-
-HOLDOUT3_FILE = SET_FILE.with_name("screening_holdout3.jsonl")
-# 720 messages by three more authors who saw no rule, lexicon or set (older people and
-# second-language writers; office workers on stress leave; deliberately hard cases: short
-# replies, hidden crises in practical questions, decoys). First measurement, rounded down.
-HOLDOUT3_MIN_RECALL = {"all": 0.58, "en": 0.58, "fr": 0.56, "es": 0.59}
-HOLDOUT3_MAX_FALSE_ALERTS = 0.05
-
-
-def test_third_independent_held_out_set() -> None:
-    """The largest honest sample: recall well short of the labelled set's, said so."""
-    rows = _labelled(HOLDOUT3_FILE)
-    assert len(rows) == 720
-    assert Counter(row["language"] for row in rows) == {code: 240 for code in LANGUAGES}
-    rates = _rates(_screened(HOLDOUT3_FILE))
-    print("third held-out set:", _report(rates))
-    for language, floor in HOLDOUT3_MIN_RECALL.items():
-        total, found, _, _ = rates[language]
-        assert found / total >= floor, _report(rates)
-    _crisis, _caught, benign, alerted = rates["all"]
-    assert alerted / benign <= HOLDOUT3_MAX_FALSE_ALERTS, _report(rates)
+    print(path.stem, _report(rates))
+    report = _report(rates)
+    if not floors.held_out:
+        report += "\n" + "\n".join(
+            f"{row['language']} {row['label']}: {row['text']!r} -> {result.explain()}"
+            for row, result in screened
+            if _is_crisis(row) != (result.level >= RiskLevel.CONCERN)
+        )
+    for key, floor in floors.recall.items():
+        crisis, caught, _, _ = rates[key]
+        assert caught / crisis >= floor, report
+    _, _, benign, alerted = rates["all"]
+    assert alerted / benign <= floors.max_false_alerts, report
 
 
 def test_first_person_death_words_ask_rather_than_ignore() -> None:

@@ -39,14 +39,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import screening, screening_model
-from bot.screening import LANGUAGES, RiskLevel, normalise, screen_message
+from bot.screening import RiskLevel, normalise, screen_message
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -56,19 +55,8 @@ SETS += ("screening_unseen.jsonl", "screening_dev2.jsonl", "screening_holdout.js
 TRAINING = ("screening_set.jsonl", "screening_dev.jsonl", "screening_dev2.jsonl")
 TRAINING += ("screening_unseen.jsonl", "screening_holdout.jsonl")
 TRAINING += ("screening_train_a.jsonl", "screening_train_b.jsonl", "screening_train_c.jsonl")
-LABELS = {level.name.lower(): level for level in RiskLevel}
 
-FRESH_FLOORS = {"all": 0.86, "en": 0.78, "fr": 0.93, "es": 0.87}
-FRESH_MAX_FALSE_ALERTS = 0.03
-# Development data now (trained and tuned on): 54/54 after the clinical-family rules.
-UNSEEN_FLOORS = {"all": 0.98, "en": 0.94, "fr": 0.94, "es": 0.94}
-UNSEEN_MAX_FALSE_ALERTS = 0.05
-# Development data for the rules (studied miss by miss, tuned on; not trained on).
-# Once held out, the holdout set was 58/108 (en 15/36, fr 18/36, es 25/36), false
-# alerts 1/72; after the family rules 108/108 (36/36 each), 1/72 (the model lifts a
-# negated Spanish "no me quiero morir ni nada"). Guards against regressions only.
-HOLDOUT_FLOORS = {"all": 0.98, "en": 0.97, "fr": 0.97, "es": 0.97}
-HOLDOUT_MAX_FALSE_ALERTS = 0.03
+# The recall floors of every set are in tests/test_screening.py (FLOORS).
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -236,46 +224,6 @@ def test_the_fast_path_runs_the_model_too() -> None:
         assert normal is not None
         assert model.logit(normal) < model.concern_logit
         assert screen_message(text) == screening._screen_full(text)
-
-
-# --- the honest figures ----------------------------------------------------------------------
-
-
-def _rates(name: str) -> dict[str, list[int]]:
-    """Per language and overall: crisis, caught, benign, alerted."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for row in _rows(name):
-        alerted = screen_message(row["text"], row["language"]).level >= RiskLevel.CONCERN
-        crisis = LABELS[row["label"]] >= RiskLevel.CONCERN
-        for key in (row["language"], "all"):
-            counts[key][0 if crisis else 2] += 1
-            counts[key][1 if crisis else 3] += alerted
-    return counts
-
-
-def _report(rates: dict[str, list[int]]) -> str:
-    return "; ".join(
-        f"{key}: recall {c[1]}/{c[0]}, false alerts {c[3]}/{c[2]}" for key, c in rates.items()
-    )
-
-
-@pytest.mark.parametrize(
-    ("name", "floors", "max_false_alerts"),
-    [
-        ("screening_fresh.jsonl", FRESH_FLOORS, FRESH_MAX_FALSE_ALERTS),
-        ("screening_unseen.jsonl", UNSEEN_FLOORS, UNSEEN_MAX_FALSE_ALERTS),
-        ("screening_holdout.jsonl", HOLDOUT_FLOORS, HOLDOUT_MAX_FALSE_ALERTS),
-    ],
-)
-def test_held_out_recall_and_false_alerts(
-    name: str, floors: dict[str, float], max_false_alerts: float
-) -> None:
-    rates = _rates(name)
-    print(name, _report(rates))
-    for key in ("all", *LANGUAGES):
-        crisis, caught, benign, alerted = rates[key]
-        assert caught / crisis >= floors[key], _report(rates)
-        assert alerted / benign <= max_false_alerts or key != "all", _report(rates)
 
 
 # --- cost ------------------------------------------------------------------------------------
