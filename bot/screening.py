@@ -206,7 +206,11 @@ def _alternatives(items: list[tuple[Any, Any]], limit: int = 64) -> list[list[tu
     return [items]
 
 
-def _sequence_options(items: list[tuple[Any, Any]], cost: _Cost) -> list[frozenset[str]]:
+def _sequence_options(
+    items: list[tuple[Any, Any]], cost: _Cost, *, open_groups: bool = True
+) -> list[frozenset[str]]:
+    """Every literal run and every node's cover in a sequence; with ``open_groups`` a
+    group's own sequence counts as part of this one, else the group is one node."""
     options: list[frozenset[str]] = []
     run = ""
     for op, arg in items:
@@ -216,7 +220,7 @@ def _sequence_options(items: list[tuple[Any, Any]], cost: _Cost) -> list[frozens
         if len(run) >= 2:
             options.append(frozenset({run}))
         run = ""
-        if op is sre_constants.SUBPATTERN:
+        if open_groups and op is sre_constants.SUBPATTERN:
             options += _sequence_options(arg[-1].data, cost)
         else:
             found = _cover_node(op, arg, cost)
@@ -232,20 +236,7 @@ def _selectivity(option: frozenset[str]) -> tuple[int, int]:
 
 
 def _cover_sequence(items: list[tuple[Any, Any]], cost: _Cost) -> frozenset[str] | None:
-    options: list[frozenset[str]] = []
-    run = ""
-    for op, arg in items:
-        if op is sre_constants.LITERAL:
-            run += chr(arg)
-            continue
-        if len(run) >= 2:
-            options.append(frozenset({run}))
-        run = ""
-        found = _cover_node(op, arg, cost)
-        if found:
-            options.append(found)
-    if len(run) >= 2:
-        options.append(frozenset({run}))
+    options = _sequence_options(items, cost, open_groups=False)
     return min(options, key=cost) if options else None
 
 
