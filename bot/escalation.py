@@ -363,6 +363,27 @@ class Escalations:
         self._kick()
         return True
 
+    def notify_coordinators(self, user_id: int, text: str, source: str) -> bool:
+        """A notice outside any case (e.g. a reschedule), through the same outbox and group
+        limit as alerts; False when no coordinators' chat is configured."""
+        if self.coordinators_chat is None:
+            return False
+        with self._database.session() as session:
+            enqueue(
+                session,
+                Envelope(
+                    chat_id=self.coordinators_chat,
+                    user_id=user_id,
+                    purpose="notice",
+                    priority=_RELAY,
+                    dedupe_key=f"{source}:0",
+                    text=text,
+                ),
+            )
+            session.commit()
+        self._kick()
+        return True
+
     def relay_from_examinee(
         self,
         reporter: Reporter,

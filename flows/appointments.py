@@ -754,7 +754,7 @@ async def needs_rescheduling(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     settings = context.services.settings
-    told = await _tell_coordinators(
+    told = _tell_coordinators(
         update,
         context,
         RESCHEDULE_NOTICE,
@@ -781,29 +781,19 @@ async def needs_rescheduling(update: Update, context: BotContext) -> None:
     )
 
 
-async def _tell_coordinators(
-    update: Update, context: BotContext, notice: str, **details: str
-) -> bool:
-    """Post a notice about this person in the coordinators' chat, in DEFAULT_LANGUAGE.
+def _tell_coordinators(update: Update, context: BotContext, notice: str, **details: str) -> bool:
+    """Queue a notice about this person for the coordinators, in DEFAULT_LANGUAGE.
 
     Returns False when no coordinators' chat is configured, so the person is never told
     that someone was informed when nobody was.
     """
-    settings = context.services.settings
-    user = update.effective_user
-    if settings.COORDINATOR_CHAT_ID is None or user is None:
-        return False
-    coordinators = translator(settings.DEFAULT_LANGUAGE)
-    await context.bot.send_message(
-        settings.COORDINATOR_CHAT_ID,
-        coordinators(notice).format(
-            name=escape(user.full_name),
-            username=escape(user.username or "-"),
-            id=user.id,
-            **details,
-        ),
+    user, query = update.effective_user, update.callback_query
+    assert user is not None and query is not None
+    coordinators = translator(context.services.settings.DEFAULT_LANGUAGE)
+    text = coordinators(notice).format(
+        name=escape(user.full_name), username=escape(user.username or "-"), id=user.id, **details
     )
-    return True
+    return context.services.escalations.notify_coordinators(user.id, text, f"cb:{query.id}")
 
 
 async def after_exam(update: Update, context: BotContext) -> None:
