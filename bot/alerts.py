@@ -7,7 +7,8 @@ the group's 20-a-minute limit is reached) still says which case each button acts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.models import Escalation
 
 ACK = "case:ack:"
 RESOLVE = "case:resolve:"
+CASE_BUTTON = re.compile(rf"^({ACK}|{RESOLVE})(\d+)$")
 TRIGGER_LIMIT = 500
 RELAY_LIMIT = 3000
 
@@ -80,6 +82,16 @@ def alert_text(
         lines.append(_("Aftercare contacts (shared with you):") + "\n" + contacts)
     lines.append(_("Please reach out to this person now. Reply to this message to write to them."))
     return "\n".join(lines)
+
+
+def cases_in_buttons(callback_data: Iterable[str | None]) -> list[int]:
+    """The cases an alert's buttons act on, read from their callback data.
+
+    A coordinator may reply to an alert in the instant between Telegram accepting it and the
+    bot storing which case it belongs to; the buttons on the replied message still say so.
+    """
+    found = {int(m.group(2)) for data in callback_data if data and (m := CASE_BUTTON.match(data))}
+    return sorted(found)
 
 
 def case_keyboard(_: Translate, case_id: int, *, acknowledged: bool = False) -> dict[str, Any]:

@@ -9,8 +9,6 @@ examinee's.
 
 from __future__ import annotations
 
-import re
-
 from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -25,7 +23,6 @@ from bot.context import BotContext
 from bot.escalation import Coordinator, Outcome
 from bot.i18n import N_, Translate, translator
 
-CASE_BUTTON = re.compile(rf"^({alerts.ACK}|{alerts.RESOLVE})(\d+)$")
 NOT_AUTHORISED = N_("You are not authorised to act on alerts.")
 OUTCOMES = {
     (alerts.ACK, Outcome.DONE): N_("Acknowledged. Thank you."),
@@ -94,7 +91,7 @@ async def case_button(update: Update, context: BotContext) -> None:
     if not _allowed(update, context):
         await query.answer(_(NOT_AUTHORISED), show_alert=True)
         raise ApplicationHandlerStop
-    match = CASE_BUTTON.match(query.data)
+    match = alerts.CASE_BUTTON.match(query.data)
     assert match is not None
     action, case_id = match.group(1), int(match.group(2))
     coordinator = Coordinator(user_id=query.from_user.id, name=query.from_user.full_name)
@@ -120,9 +117,11 @@ async def reply_to_case(update: Update, context: BotContext) -> None:
     replied_to = message.reply_to_message
     cases = escalations.cases_for_message(message.chat_id, replied_to.message_id)
     _ = _operator(context)
+    from_bot = replied_to.from_user is not None and replied_to.from_user.id == context.bot.id
+    if not cases and from_bot:
+        cases = _cases_on_buttons(replied_to)
     if not cases:
         in_group = message.chat_id == context.services.settings.COORDINATOR_CHAT_ID
-        from_bot = replied_to.from_user is not None and replied_to.from_user.id == context.bot.id
         if in_group and from_bot:  # never leave a coordinator's words silently unsent
             await _answer(message, _(NO_CASE))
             raise ApplicationHandlerStop
@@ -133,6 +132,17 @@ async def reply_to_case(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     await _relay(message, context, cases[0], message.text or message.caption)
     raise ApplicationHandlerStop
+
+
+def _cases_on_buttons(message: Message) -> list[int]:
+    markup = message.reply_markup
+    if markup is None:
+        return []
+    return alerts.cases_in_buttons(
+        button.callback_data if isinstance(button.callback_data, str) else None
+        for row in markup.inline_keyboard
+        for button in row
+    )
 
 
 async def _relay(message: Message, context: BotContext, case_id: int, text: str | None) -> None:
@@ -218,7 +228,7 @@ async def coordinator_help(update: Update, context: BotContext) -> None:
 def handlers() -> list[CallbackQueryHandler | CommandHandler | MessageHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("help", coordinator_help, filters=filters.ChatType.GROUPS),
-        CallbackQueryHandler(case_button, pattern=CASE_BUTTON),
+        CallbackQueryHandler(case_button, pattern=alerts.CASE_BUTTON),
         CommandHandler("reply", reply_command),
         CommandHandler("resolve", resolve_command),
         CommandHandler("cases", cases_command),

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.data_rights import personal_tables
-from bot.models import Escalation, EscalationEvent, OutgoingMessage
+from bot.models import AlertMessage, Escalation, EscalationEvent, OutgoingMessage
 from bot.ratelimit import TelegramRateLimiter
 from bot.simulator import BotApiSimulator, RateLimits, SimulatedUser
 from bot.storage import Database
@@ -161,6 +161,23 @@ async def test_handoff_both_ways_then_resolve_by_command(
     assert events.count("relayed_to_examinee") == 2
     assert events.count("relayed_to_coordinators") == 1
     assert events[-1] == "resolved" and "acknowledged" in events
+
+
+async def test_a_reply_before_the_alert_is_linked_to_its_case_still_reaches_the_person(
+    ana: Person, simulator: BotApiSimulator, group: int, sqlite_database: Database
+) -> None:
+    """The buttons on the alert name its case, so the instant before the link is kept is safe."""
+    await onboard(ana)
+    alert = await crisis(ana, simulator, group)
+    with sqlite_database.session() as session:  # as if the link were not written yet
+        for link in session.exec(select(AlertMessage)).all():
+            session.delete(link)
+        session.commit()
+    await simulator.send_text(
+        CORA, "Ana, I'm here.", chat_id=group, reply_to_message_id=alert["message_id"]
+    )
+    assert (await ana.next())["text"] == "From the care team:\nAna, I'm here."
+    assert "relayed_to_examinee" in case_events(sqlite_database, case_of(alert))
 
 
 async def test_strangers_cannot_reply_or_resolve(
