@@ -32,6 +32,7 @@ from bot.models import (
 )
 from bot.outbox import CANCELLED, PENDING, Envelope, already_enqueued, enqueue, purge_delivered
 from bot.screening import RiskLevel, Screening
+from bot.typed_answers import TypedAnswer, read_typed_answer
 
 if TYPE_CHECKING:
     from bot.appointments import AppointmentBook
@@ -66,8 +67,11 @@ _URGENT, _EXAMINEE, _RELAY, _EDIT = 0, 1, 2, 3
 EXAMINEE_REMINDER_GAP = timedelta(minutes=10)
 # How long a sent message's text stays in the outbox (the edit of an alert needs it).
 OUTBOX_RETENTION = timedelta(days=7)
+# How long after a safety question a typed 'yes' or 'no' is read as its answer.
+TYPED_ANSWER_WINDOW = timedelta(minutes=30)
 
 DIRECT_ANSWER = N_("Answered “{answer}” to the direct question.")
+TYPED_ANSWER = N_("Typed “{text}” in answer to the direct question.")
 ACUTE_YES = N_("Said yes to “Are you having these thoughts right now?”")
 ACUTE_SILENT = N_("No answer to “Are you having these thoughts right now?”")
 UNREACHABLE = N_(
@@ -111,6 +115,27 @@ class Outcome(Enum):
 
 # Describes a person's aftercare contacts for a reader; None when there are none to show.
 ContactsText = Callable[[int, Translate, bool], str | None]
+
+
+def _to_reporter(
+    reporter: Reporter,
+    purpose: str,
+    text: str,
+    dedupe_key: str | None,
+    reply_markup: dict[str, Any] | None = None,
+    escalation_id: int | None = None,
+) -> Envelope:
+    """A message to the person an escalation is (or would be) about."""
+    return Envelope(
+        chat_id=reporter.chat_id,
+        user_id=reporter.user_id,
+        escalation_id=escalation_id,
+        purpose=purpose,
+        priority=_EXAMINEE,
+        dedupe_key=dedupe_key,
+        text=text,
+        reply_markup=reply_markup,
+    )
 
 
 class Escalations:
@@ -222,22 +247,22 @@ class Escalations:
             )
             enqueue(
                 session,
-                Envelope(
-                    chat_id=reporter.chat_id,
-                    user_id=reporter.user_id,
-                    purpose="direct_question",
-                    priority=_EXAMINEE,
-                    dedupe_key=f"{source}:0",
-                    text=question,
-                    reply_markup=markup,
-                ),
+                _to_reporter(reporter, "direct_question", question, f"{source}:0", markup),
             )
             session.commit()
             check_id = check.id
         self._kick()
         return check_id
 
-    def answer_check(self, reporter: Reporter, check_id: int, answer: str, source: str) -> bool:
+    def answer_check(
+        self,
+        reporter: Reporter,
+        check_id: int,
+        answer: str,
+        source: str,
+        *,
+        typed: str | None = None,
+    ) -> bool:
         """Record the answer; 'yes' or a refusal opens a case at concern. True if it did."""
         with self._database.session() as session:
             check = session.get(SafetyCheck, check_id)
@@ -252,9 +277,67 @@ class Escalations:
             return False
         operator = self._operator()
         said = operator(DIRECT_ANSWER).format(answer=operator(ANSWER_NAMES[answer]))
+        if typed is not None:
+            said = operator(TYPED_ANSWER).format(text=alerts.trimmed(typed, 80))
         self.report_crisis(
             reporter, RiskLevel.CONCERN, trigger, rules, source, answers=[said], safe_reply=True
         )
+        return True
+
+    def answer_typed(self, reporter: Reporter, text: str, source: str) -> bool:
+        """A typed 'yes', 'no' or 'I don't know' under a safety question the person has not
+        answered yet counts as its button; True if ``text`` was taken as such an answer.
+
+        Under the direct question 'no' gets the same kind word as the button; under the
+        acute question only a clear yes or no counts, and anything else is left for the
+        coordinators to read (the question's own timeout still raises the case).
+        """
+        answer = read_typed_answer(text, reporter.language)
+        if answer is None:
+            return False
+        since = utcnow() - TYPED_ANSWER_WINDOW
+        with self._database.session() as session:
+            case = session.exec(
+                select(Escalation).where(
+                    Escalation.user_id == reporter.user_id,
+                    Escalation.status != RESOLVED,
+                    col(Escalation.acute_answer).is_(None),
+                    col(Escalation.acute_asked_at) >= since,
+                )
+            ).first()
+            check = session.exec(
+                select(SafetyCheck)
+                .where(
+                    SafetyCheck.user_id == reporter.user_id,
+                    col(SafetyCheck.answer).is_(None),
+                    SafetyCheck.asked_at >= since,
+                )
+                .order_by(col(SafetyCheck.id).desc())
+            ).first()
+            case_id = case.id if case is not None else None
+            check_id = check.id if check is not None else None
+        typed_source = f"{source}:typed"
+        if case_id is not None:
+            if answer is TypedAnswer.UNSURE:
+                return False
+            self.answer_acute(reporter.user_id, case_id, answer.value, typed_source)
+            return True
+        if check_id is None or self.open_case_id(reporter.user_id) is not None:
+            return False
+        self.answer_check(reporter, check_id, answer.value, typed_source, typed=text)
+        if answer is TypedAnswer.NO:
+            with self._database.session() as session:
+                kind_word = safe_messages.direct_no(
+                    translator(reporter.language),
+                    reporter.language,
+                    self._settings.DEFAULT_COUNTRY,
+                )
+                enqueue(
+                    session,
+                    _to_reporter(reporter, "direct_answer", kind_word, f"{typed_source}:0"),
+                )
+                session.commit()
+            self._kick()
         return True
 
     def report_crisis(
@@ -294,23 +377,18 @@ class Escalations:
                 session.flush()
                 self._event(session, case, RAISED, detail=level)
                 self._queue_alert(session, case, answers, source)
+            reply = safe_messages.safe_reply(
+                _,
+                reporter.language,
+                self._settings.DEFAULT_COUNTRY,
+                risk,
+                coordinators_told=case is not None,
+                contacts=self._describe_contacts(reporter.user_id, _, shared_only=False),
+            )
             enqueue(
                 session,
-                Envelope(
-                    chat_id=reporter.chat_id,
-                    user_id=reporter.user_id,
-                    escalation_id=case.id if case else None,
-                    purpose="safe_reply",
-                    priority=_EXAMINEE,
-                    dedupe_key=f"{source}:0",
-                    text=safe_messages.safe_reply(
-                        _,
-                        reporter.language,
-                        self._settings.DEFAULT_COUNTRY,
-                        risk,
-                        coordinators_told=case is not None,
-                        contacts=self._describe_contacts(reporter.user_id, _, shared_only=False),
-                    ),
+                _to_reporter(
+                    reporter, "safe_reply", reply, f"{source}:0", None, case.id if case else None
                 ),
             )
             if case is not None and level == CONCERN:
@@ -392,8 +470,13 @@ class Escalations:
         risk: RiskLevel,
         explanation: str,
         source: str,
+        *,
+        tell_examinee: bool = True,
     ) -> bool:
-        """Pass what the person wrote to the coordinators, under the alert; raise if worse."""
+        """Pass what the person wrote to the coordinators, under the alert; raise if worse.
+
+        The first relay tells the person a human reads along, unless ``tell_examinee`` is
+        off because they are answered otherwise (a typed answer to the acute question)."""
         operator = self._operator()
         with self._database.session() as session:
             case = session.get(Escalation, case_id)
@@ -431,7 +514,7 @@ class Escalations:
                     ),
                     dedupe_key=f"{source}:1",
                 )
-            elif first:
+            elif first and tell_examinee:
                 self._to_examinee(
                     session,
                     case,
@@ -729,19 +812,8 @@ class Escalations:
         reply_markup: dict[str, Any] | None = None,
     ) -> None:
         """Queue a message to the person a case is about."""
-        enqueue(
-            session,
-            Envelope(
-                chat_id=case.chat_id,
-                user_id=case.user_id,
-                escalation_id=case.id,
-                purpose=purpose,
-                priority=_EXAMINEE,
-                dedupe_key=dedupe_key,
-                text=text,
-                reply_markup=reply_markup,
-            ),
-        )
+        reporter = Reporter(case.user_id, case.chat_id, case.name, case.username, case.language)
+        enqueue(session, _to_reporter(reporter, purpose, text, dedupe_key, reply_markup, case.id))
 
     def _to_coordinators(
         self,

@@ -70,17 +70,24 @@ async def screen(update: Update, context: BotContext) -> None:
     if case_id is not None and not _is_command(message):
         screening = screen_message(text, context.language)
         shown = text or context.gettext(ATTACHMENT).format(kind=_attachment_kind(message))
+        reporter = reporter_of(update, context)
+        answered = bool(text) and escalations.answer_typed(reporter, text, _source(message))
         if escalations.relay_from_examinee(
-            reporter_of(update, context),
+            reporter,
             case_id,
             shown,
             screening.level,
             screening.explain(),
             _source(message),
+            tell_examinee=not answered,
         ):
             raise ApplicationHandlerStop
     if not text:
         return
+    if not _is_command(message) and escalations.answer_typed(
+        reporter_of(update, context), text, _source(message)
+    ):
+        raise ApplicationHandlerStop
     screening = screen_message(text, context.language)
     if screening.level == RiskLevel.NONE:
         return

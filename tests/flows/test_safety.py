@@ -118,3 +118,51 @@ async def test_a_crisis_mid_booking_is_caught_and_the_booking_resumes(
     )
     (again,) = await ana.say("not a date")
     assert "couldn't use that date" in again["text"]  # still asking for the date
+
+
+async def test_a_typed_yes_answers_the_direct_question(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    """People type rather than press: 'yeah' under the question opens a case, as 'Yes' does."""
+    await onboard(ana)
+    (question,) = await ana.say("can the examiner ask me about suicide?")
+    assert "Are you having thoughts" in question["text"]
+    reply, acute = await ana.say("yeah... sometimes", replies=2)
+    assert "988" in reply["text"] and "coordinator" in reply["text"]
+    assert "right now" in acute["text"]
+    alert = await simulator.wait_for_message(coordinators, timeout=2)
+    assert "Typed “yeah... sometimes” in answer to the direct question." in alert["text"]
+    assert "can the examiner ask me about suicide?" in alert["text"]
+    (urgent,) = await ana.say("right now")
+    assert "911" in urgent["text"]  # high: the emergency number first
+    raised = await simulator.wait_for_message(
+        coordinators, lambda m: "these thoughts right now" in m["text"], timeout=2
+    )
+    assert "HIGH" in raised["text"].upper()
+
+
+async def test_a_typed_no_answers_the_direct_question_kindly_and_alerts_nobody(
+    person_factory: Any, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    person: Person = person_factory(user_id=3200, language="fr")
+    await onboard(person)
+    (question,) = await person.say("est-ce que l'expert va me demander si j'ai pensé au suicide ?")
+    assert "idées" in question["text"] or "pensées" in question["text"]
+    (kind,) = await person.say("non ça va")
+    assert "Si cela change" in kind["text"] and "988" in kind["text"]
+    assert simulator.messages(coordinators) == []
+    (menu,) = await person.say("non")  # answered already: words go back to the flows
+    assert "Si cela change" not in menu["text"]
+
+
+async def test_words_that_are_not_an_answer_go_on_to_the_flow(
+    ana: Person, simulator: BotApiSimulator, coordinators: int
+) -> None:
+    await onboard(ana)
+    (question,) = await ana.say("can the examiner ask me about suicide?")
+    assert "Are you having thoughts" in question["text"]
+    (reply,) = await ana.say("ok, what should I bring?")
+    assert reply["text"].startswith("Sorry, I didn't understand that.")
+    (booking,) = await ana.say("/appointment")
+    assert "What is the date?" in booking["text"]
+    assert simulator.messages(coordinators) == []
