@@ -63,6 +63,7 @@ HOLDOUT_FILE = SET_FILE.with_name("screening_holdout.jsonl")
 FRESH_FILE = SET_FILE.with_name("screening_fresh.jsonl")
 HOLDOUT2_FILE = SET_FILE.with_name("screening_holdout2.jsonl")
 HOLDOUT3_FILE = SET_FILE.with_name("screening_holdout3.jsonl")
+HOLDOUT4_FILE = SET_FILE.with_name("screening_holdout4.jsonl")
 FAMILIES = CATEGORIES | {"none"}
 
 
@@ -105,6 +106,10 @@ FLOORS = {
     # Three more such authors, held out until measured at 0.58 (252/432, 14/288); studied
     # since like holdout2: 369/432 (en 101, fr 130, es 138), 6/288.
     HOLDOUT3_FILE: Floors({"all": 0.85, "en": 0.70, "fr": 0.90, "es": 0.95}, 0.03, False, 720),
+    # Held out: an author who saw no rule or set, writing as impaired professionals in
+    # monitoring programmes, veterans and first responders (controlled, technical,
+    # euphemistic, darkly humorous). First measurement, rounded down: 102/144, 2/96.
+    HOLDOUT4_FILE: Floors({"all": 0.70, "en": 0.79, "fr": 0.64, "es": 0.68}, 0.03, True, 240),
 }
 
 
