@@ -101,11 +101,13 @@ FLOORS = {
     FRESH_FILE: Floors({"all": 0.93, "en": 0.87, "fr": 0.96, "es": 0.93}, 0.02, True),
     # Written by an author who saw no rule or set, held out until 0.52, then 0.69 with the
     # model; studied miss by miss since (rules for the kinds of wording missed, and training
-    # data for the model): 100/108 (en 29, fr 35, es 36), 2/72.
-    HOLDOUT2_FILE: Floors({"all": 0.92, "en": 0.80, "fr": 0.97, "es": 0.97}, 0.03, False, 180),
+    # data for the model): 100/108 (en 29, fr 35, es 36), 2/72; after the English pass on
+    # the same kinds of wording: 107/108 (en 36, fr 35, es 36), 1/72.
+    HOLDOUT2_FILE: Floors({"all": 0.99, "en": 0.97, "fr": 0.97, "es": 0.97}, 0.03, False, 180),
     # Three more such authors, held out until measured at 0.58 (252/432, 14/288); studied
-    # since like holdout2: 369/432 (en 101, fr 130, es 138), 6/288.
-    HOLDOUT3_FILE: Floors({"all": 0.85, "en": 0.70, "fr": 0.90, "es": 0.95}, 0.03, False, 720),
+    # since like holdout2: 369/432 (en 101, fr 130, es 138), 6/288; then the English pass:
+    # 407/432 (en 137, fr 131, es 139), 4/288.
+    HOLDOUT3_FILE: Floors({"all": 0.94, "en": 0.95, "fr": 0.90, "es": 0.96}, 0.03, False, 720),
     # Held out: an author who saw no rule or set, writing as impaired professionals in
     # monitoring programmes, veterans and first responders (controlled, technical,
     # euphemistic, darkly humorous). First measurement, rounded down: 102/144, 2/96.
