@@ -23,11 +23,13 @@ from bot.escalation import Escalations
 from bot.examinees import ExamineeDirectory
 from bot.invites import Invitations
 from bot.models import utcnow
-from bot.outbox import OutboxDispatcher, release_claims_of_earlier_runs
+from bot.outbox import OutboxDispatcher
+from bot.outbox import release_claims_of_earlier_runs as release_outbox_claims
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.reminder_messages import ReminderSender
 from bot.reminders import ReminderDispatcher
+from bot.reminders import release_claims_of_earlier_runs as release_reminder_claims
 from bot.screening import screen_message
 from bot.storage import Database
 
@@ -140,9 +142,12 @@ def build_application(
         )
         escalations.dispatcher = outbox
         with database.session() as session:
-            released = release_claims_of_earlier_runs(session, started_at)
+            released = release_outbox_claims(session, started_at)
+            reminders = release_reminder_claims(session, started_at)
         if released:
             LOGGER.warning("%d messages a stopped run had claimed will be sent now", released)
+        if reminders:
+            LOGGER.warning("%d reminders a stopped run had claimed are due again", reminders)
 
         async def wake_dispatcher(_context: object) -> None:
             await dispatcher.dispatch_due_reminders()

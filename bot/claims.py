@@ -2,7 +2,9 @@
 
 A claim marks rows ``sending`` with a lease. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps
 two processes from taking the same row; a claimant that dies leaves rows whose lease runs
-out, and the next claim takes them again.
+out, and the next claim takes them again. A process that starts takes back at once what a
+run before it had claimed (``release_claims_before``), so a SIGKILL between the claim and
+the send delays a message by a restart, not by a lease.
 """
 
 from __future__ import annotations
@@ -52,3 +54,23 @@ def claim_due_rows(
         claimed.status = SENDING
         claimed.claimed_until = now + lease
     return rows
+
+
+def release_claims_before(
+    session: Session, table: type[Row], started_at: datetime, *, lease: timedelta
+) -> int:
+    """At start-up, put back rows a run before ``started_at`` had claimed; commit.
+
+    Only one process polls a token (Telegram answers a second with 409 Conflict), so a claim
+    made before this process started belongs to a process that is gone.
+    """
+    model: Any = table
+    rows = session.exec(
+        select(table).where(model.status == SENDING, model.claimed_until < started_at + lease)
+    ).all()
+    for row in rows:
+        released: Any = row
+        released.status = PENDING
+        released.claimed_until = None
+    session.commit()
+    return len(rows)

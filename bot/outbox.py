@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.claims import PENDING, SENDING, claim_due_rows
+from bot.claims import PENDING, SENDING, claim_due_rows, release_claims_before
 from bot.models import OutgoingMessage, utcnow
 from bot.ratelimit import TelegramRateLimiter, retry_after_seconds
 from bot.storage import Database
@@ -108,22 +108,8 @@ def claim_due(session: Session, now: datetime, limit: int = 200) -> list[Outgoin
 
 
 def release_claims_of_earlier_runs(session: Session, started_at: datetime) -> int:
-    """At start-up, take back rows a killed process had claimed, without waiting out the lease.
-
-    Only one process polls a token (Telegram answers a second with 409 Conflict), so a claim
-    made before this process started belongs to a process that is gone.
-    """
-    rows = session.exec(
-        select(OutgoingMessage).where(
-            OutgoingMessage.status == SENDING,
-            col(OutgoingMessage.claimed_until) < started_at + LEASE,
-        )
-    ).all()
-    for row in rows:
-        row.status = PENDING
-        row.claimed_until = None
-    session.commit()
-    return len(rows)
+    """At start-up, take back messages a killed process had claimed, not waiting out the lease."""
+    return release_claims_before(session, OutgoingMessage, started_at, lease=LEASE)
 
 
 def purge_delivered(session: Session, before: datetime) -> int:

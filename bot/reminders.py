@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.claims import PENDING, SENDING, claim_due_rows
+from bot.claims import PENDING, SENDING, claim_due_rows, release_claims_before
 from bot.models import Appointment, Reminder, utcnow
 from bot.storage import Database
 
@@ -137,6 +137,11 @@ def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Reminde
         row.attempts += 1
     session.commit()
     return rows
+
+
+def release_claims_of_earlier_runs(session: Session, started_at: datetime) -> int:
+    """At start-up, take back reminders a killed process had claimed but not sent."""
+    return release_claims_before(session, Reminder, started_at, lease=LEASE)
 
 
 Render = Callable[[Session, Reminder], Awaitable[Message | None]]

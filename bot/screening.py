@@ -914,7 +914,8 @@ class _Grader:
     def rule(self, start: int, end: int, rule: _Rule) -> RiskLevel | None:
         text, markers = self.text, self.lex.markers[rule.language]
         modifier = _modifier(self.message, start, markers, rule.any_person, other_person=False)
-        if modifier and modifier[0] != "negated" and self.lex.affirmations.search(text, end):
+        # "my psychologist says I think of dying, and she's right": confirmed, not reported.
+        if modifier and modifier[0] != "negated" and self._confirmed(modifier[1]):
             modifier = None
         if modifier is not None:
             category, since = modifier
@@ -943,6 +944,10 @@ class _Grader:
             self.add(level, self.retraction.start(), rule.id, "retracted", self.retraction.group())
         self.add(level, start, rule.id, rule.category, seen)
         return level
+
+    def _confirmed(self, since: int) -> bool:
+        """An affirmation after the marker that lowered a cue ("...and she is right")."""
+        return self.lex.affirmations.search(self.text, since) is not None
 
     def in_context(self, context: str) -> bool:
         """Whether the message shows what a context-bound rule needs to keep its level."""

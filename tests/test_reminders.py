@@ -22,6 +22,7 @@ from bot.reminders import (
     cancel_pending,
     claim_due,
     plan_reminders,
+    release_claims_of_earlier_runs,
     schedule,
 )
 from bot.storage import Database, make_engine
@@ -128,6 +129,25 @@ async def test_a_claim_left_by_a_dead_process_comes_back(database: Database) -> 
     assert outbox.delivered == []  # the lease still holds
     await dispatcher.dispatch_due_reminders(due + timedelta(minutes=3))
     assert outbox.delivered == [claimed.id]
+
+
+async def test_a_restart_takes_back_a_dead_run_s_claim_at_once(database: Database) -> None:
+    """Killed between the claim and the send: the next run sends it now, not in 2 minutes."""
+    _book(database, NOW + timedelta(days=10))
+    due = NOW + timedelta(days=3)
+    with database.session() as session:
+        (claimed,) = claim_due(session, due)
+    restarted = due + timedelta(seconds=5)
+    with database.session() as session:
+        assert release_claims_of_earlier_runs(session, restarted) == 1
+        assert release_claims_of_earlier_runs(session, restarted) == 0
+    outbox = Outbox()
+    dispatcher = ReminderDispatcher(database, outbox.deliver, on_blocked=lambda _u: None)
+    await dispatcher.dispatch_due_reminders(restarted)
+    assert outbox.delivered == [claimed.id]
+    with database.session() as session:
+        claim_due(session, restarted + timedelta(days=4))  # this run's own claims stay
+        assert release_claims_of_earlier_runs(session, restarted) == 0
 
 
 async def test_blocked_user_is_marked_and_not_retried(database: Database) -> None:

@@ -109,8 +109,9 @@ FLOORS = {
     HOLDOUT2_FILE: Floors({"all": 0.99, "en": 0.97, "fr": 0.97, "es": 0.97}, 0.03, False, 180),
     # Three more such authors, held out until measured at 0.58 (252/432, 14/288); studied
     # since like holdout2: 369/432 (en 101, fr 130, es 138), 6/288; then the English pass:
-    # 407/432 (en 137, fr 131, es 139), 4/288; 407/432 (en 135, fr 133) with train_e/f/g/h/i.
-    HOLDOUT3_FILE: Floors({"all": 0.94, "en": 0.93, "fr": 0.90, "es": 0.96}, 0.03, False, 720),
+    # 407/432 (en 137, fr 131, es 139), 4/288; 407/432 (en 135, fr 133) with train_e/f/g/h/i;
+    # 410/432 (fr 136) after the French pass.
+    HOLDOUT3_FILE: Floors({"all": 0.94, "en": 0.93, "fr": 0.94, "es": 0.96}, 0.03, False, 720),
     # Held out: an author who saw no rule or set, writing as impaired professionals in
     # monitoring programmes, veterans and first responders (controlled, technical,
     # euphemistic, darkly humorous). First measurement, rounded down: 102/144, 2/96; with
@@ -124,8 +125,10 @@ FLOORS = {
     # more with the model trained on four more authors' sets (train_e/f/h/i): 100/144
     # (en 40, fr 29, es 31), 4/96; and 116/144 (en 41, fr 37, es 38), 6/96. With train_g
     # too: 104/144 (en 40, fr 32, es 32), 5/96; and 120/144 (en 41, fr 40, es 39), 6/96.
-    HOLDOUT5_FILE: Floors({"all": 0.72, "en": 0.83, "fr": 0.66, "es": 0.66}, 0.06, True, 240),
-    HOLDOUT6_FILE: Floors({"all": 0.83, "en": 0.85, "fr": 0.83, "es": 0.81}, 0.07, True, 240),
+    # After the French and Spanish passes over the training authors' misses: 107/144
+    # (fr 35), 5/96; and 121/144 (fr 41), 6/96.
+    HOLDOUT5_FILE: Floors({"all": 0.74, "en": 0.83, "fr": 0.72, "es": 0.66}, 0.06, True, 240),
+    HOLDOUT6_FILE: Floors({"all": 0.84, "en": 0.85, "fr": 0.85, "es": 0.81}, 0.07, True, 240),
 }
 
 

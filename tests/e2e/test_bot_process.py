@@ -312,24 +312,26 @@ async def test_reminders_survive_sigkill_and_arrive_once(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    env = _environment(simulator.base_url, database_file, REMINDER_OFFSETS="4s", CHECKIN_AFTER="4s")
+    # The reminder is due 12 s after booking: time enough for a restart on a busy machine
+    # (loading the screener takes a few seconds), so it is due after the second run is up.
+    env = _environment(simulator.base_url, database_file, REMINDER_OFFSETS="8s", CHECKIN_AFTER="4s")
     first = BotProcess(workdir, env)
     await first.start()
     person = Person(simulator, SimulatedUser(id=61, first_name="Rae", language_code="en"))
     await person.say("/start", replies=2, timeout=20)
     await person.press("Yes, that's okay")
-    starts = datetime.now(UTC) + timedelta(seconds=9)
+    starts = datetime.now(UTC) + timedelta(seconds=20)
     await person.say(f"/appointment {starts.strftime('%Y-%m-%dT%H:%M:%S')}", replies=2)
-    first.kill()  # the reminder (due in about 5 s) exists only in the database now
+    first.kill()  # the reminder (due in about 12 s) exists only in the database now
     await asyncio.wait_for(first.process.wait(), 10)  # type: ignore[union-attr]
     second = BotProcess(workdir, env)
     third = BotProcess(workdir, env)
     await second.start()
     try:
         reminder = await simulator.wait_for_message(
-            person.chat_id, lambda m: "Reminder" in m.get("text", ""), timeout=20
+            person.chat_id, lambda m: "Reminder" in m.get("text", ""), timeout=30
         )
-        lateness = reminder["date"] - (starts - timedelta(seconds=4)).timestamp()
+        lateness = reminder["date"] - (starts - timedelta(seconds=8)).timestamp()
         assert lateness < 2  # Telegram dates are whole seconds
         second.kill()  # and again between the reminder and the check-in
         await asyncio.wait_for(second.process.wait(), 10)  # type: ignore[union-attr]
