@@ -33,6 +33,8 @@ class TypedAnswer(Enum):
 class _Phrasebook:
     max_words: int
     phrases: dict[str, dict[str, TypedAnswer | None]]
+    # Per language, the most words in one phrase (read on every message, so kept here).
+    longest: dict[str, int]
 
 
 @cache
@@ -45,12 +47,14 @@ def _phrasebook() -> _Phrasebook:
             key = "unsure" if answer is TypedAnswer.UNSURE else answer.value
             table.update(dict.fromkeys(classes[key], answer))
         phrases[language] = table
-    return _Phrasebook(max_words=int(raw["max_words"]), phrases=phrases)
+    longest = {code: max(len(p.split()) for p in table) for code, table in phrases.items()}
+    return _Phrasebook(max_words=int(raw["max_words"]), phrases=phrases, longest=longest)
 
 
-def _read_in(words: list[str], table: dict[str, TypedAnswer | None]) -> TypedAnswer | None:
+def _read_in(
+    words: list[str], table: dict[str, TypedAnswer | None], longest: int
+) -> TypedAnswer | None:
     """Cover ``words`` with phrases, longest first; None unless every word is covered."""
-    longest = max(len(phrase.split()) for phrase in table)
     found: set[TypedAnswer] = set()
     start = 0
     while start < len(words):
@@ -80,7 +84,7 @@ def read_typed_answer(text: str, language: str) -> TypedAnswer | None:
     order = [language, *(code for code in LANGUAGES if code != language)]
     for code in order:
         if code in book.phrases:
-            answer = _read_in(words, book.phrases[code])
+            answer = _read_in(words, book.phrases[code], book.longest[code])
             if answer is not None:
                 return answer
     return None
