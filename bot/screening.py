@@ -63,7 +63,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
 from pathlib import Path
 from re import _constants as sre_constants
@@ -1221,6 +1221,23 @@ def _screen_rules(text: str, language: str | None = None) -> tuple[Screening, st
     return grader.result(language if language in LANGUAGES else _detect(normal, lex)), grader.text
 
 
+@lru_cache(maxsize=64)
+def _fast_normal(text: str) -> str | None:
+    """The fast path's normal form of ``text``, or None where the full path must read it.
+
+    Cached for the few messages in flight: the typed-answer reader and the screener both
+    read each message, one after the other.
+    """
+    fast = _fast_path()
+    return fast.normal(text) if fast is not None else None
+
+
+def normal_form(text: str) -> str:
+    """``normalise(text)``, by the fast path where it can prove the rules find nothing."""
+    normal = _fast_normal(text)
+    return normal if normal is not None else normalise(text)
+
+
 def screen_message(text: str, language: str | None = None) -> Screening:
     """Grade ``text`` for the policy; ``language`` is the user's setting, all three are read.
 
@@ -1228,8 +1245,7 @@ def screen_message(text: str, language: str | None = None) -> Screening:
     would find nothing (see ``_FastPath``). Such a message has no idiom to blank, so the
     model reads the same text either way; the result is the same ``Screening``.
     """
-    fast = _fast_path()
-    normal = fast.normal(text) if fast is not None else None
+    normal = _fast_normal(text)
     if normal is None:
         return _screen_full(text, language)
     chosen = language if language in LANGUAGES else _detect(normal, _lexicon())

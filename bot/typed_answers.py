@@ -15,7 +15,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from bot.screening import LANGUAGES, normalise
+from bot.screening import LANGUAGES, normal_form
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "typed_answers.json"
 _NOT_WORDS = re.compile(r"[^a-z0-9_ ]+")
@@ -77,7 +77,7 @@ def _read_in(
 
 def read_typed_answer(text: str, language: str) -> TypedAnswer | None:
     """The answer ``text`` gives, read in the person's language first, or None."""
-    words = _NOT_WORDS.sub(" ", normalise(text)).split()
+    words = _NOT_WORDS.sub(" ", normal_form(text)).split()
     book = _phrasebook()
     if not words or len(words) > book.max_words:
         return None

@@ -109,3 +109,11 @@ def test_fast_path_takes_everyday_messages() -> None:
     assert fast.normal("I want to die") is None
     assert fast.normal("k1ll myself") is None
     assert fast.normal("I'm fine") is None
+
+
+def test_the_shared_normal_form_is_normalise() -> None:
+    """Typed answers read ``normal_form``; it must never differ from ``normalise``."""
+    texts = [text for name in SETS for text, _ in _texts(name)] + _fuzz(2000, 11)
+    texts += [*EVERYDAY, "yes", "Oui!!", "sííí", "nope 🙂", "I don't know", "NO"]
+    for text in texts:
+        assert screening.normal_form(text) == screening.normalise(text), text
