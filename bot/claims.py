@@ -4,7 +4,9 @@ A claim marks rows ``sending`` with a lease. On PostgreSQL ``FOR UPDATE SKIP LOC
 two processes from taking the same row; a claimant that dies leaves rows whose lease runs
 out, and the next claim takes them again. A process that starts takes back at once what a
 run before it had claimed (``release_claims_before``), so a SIGKILL between the claim and
-the send delays a message by a restart, not by a lease.
+the send delays a message by a restart, not by a lease. Delivery is at least once: a SIGKILL in the
+instant between Telegram accepting a message and the commit that records it sends that
+message again after the restart, because the Bot API has no idempotency key to ask with.
 """
 
 from __future__ import annotations

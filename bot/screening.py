@@ -56,6 +56,7 @@ that both agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -1116,12 +1117,77 @@ def _fast_table(lex: _Lexicon) -> dict[int, str]:
     return table
 
 
+LITERAL_INDEX = DATA_DIR / "literal_index.json"
+_INDEXED_FILES = (*(f"{code}.json" for code in LANGUAGES), "emoji.json")
+
+
+def lexicon_digest() -> str:
+    """The SHA-256 of the lexicon files, which the saved literal index must match."""
+    digest = hashlib.sha256()
+    for name in _INDEXED_FILES:
+        digest.update(name.encode() + b"\0" + (DATA_DIR / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _pattern_key(pattern: str) -> str:
+    return hashlib.sha1(pattern.encode(), usedforsecurity=False).hexdigest()
+
+
 @cache
-def _fast_path() -> _FastPath | None:
-    """Build the fast path from the same compiled lexicon the full path uses."""
-    lex = _lexicon()
-    if any(key.isascii() for key in lex.emoji):
-        return None
+def _saved_options() -> dict[str, Any]:
+    """The fast path's literal analysis saved for these lexicons (empty when stale).
+
+    Taking every rule apart costs seconds at start-up, so ``scripts/train-screener``
+    saves the result (``write_literal_index``); a missing or stale file only costs time.
+    """
+    try:
+        data = json.loads(LITERAL_INDEX.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("format") != 3 or data.get("lexicons_sha256") != lexicon_digest():
+        return {}
+    literals = data["literals"]
+    sets = [frozenset(literals[i] for i in found) for found in data["sets"]]
+    return {
+        key: None if ways is None else [[sets[i] for i in way] for way in ways]
+        for key, ways in data["options"].items()
+    }
+
+
+def _options_of(pattern: str, rarity: _Cost) -> list[list[frozenset[str]]] | None:
+    saved = _saved_options().get(_pattern_key(pattern), False)
+    return _literal_options(pattern, rarity) if saved is False else saved
+
+
+def write_literal_index(path: Path = LITERAL_INDEX) -> int:
+    """Save the fast path's literal analysis of the current lexicons; return its size."""
+    rarity = _rarity(_lexicon())
+    literals: dict[str, int] = {}
+    sets: dict[tuple[int, ...], int] = {}
+
+    def set_id(found: frozenset[str]) -> int:
+        ids = tuple(sorted(literals.setdefault(s, len(literals)) for s in found))
+        return sets.setdefault(ids, len(sets))
+
+    options: dict[str, Any] = {}
+    for item in _indexed_items(_lexicon()):
+        ways = _literal_options(item.regex.pattern, rarity)
+        options[_pattern_key(item.regex.pattern)] = (
+            None if ways is None else [[set_id(found) for found in way] for way in ways]
+        )
+    index = {"format": 3, "lexicons_sha256": lexicon_digest(), "literals": list(literals)}
+    index |= {"sets": [list(ids) for ids in sets], "options": options}
+    text = json.dumps(index, separators=(",", ":"), sort_keys=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return len(text)
+
+
+def _indexed_items(lex: _Lexicon) -> list[Any]:
+    return [*lex.rules, *lex.topics, *lex.idioms, *lex.hopelessness]
+
+
+def _rarity(lex: _Lexicon) -> _Cost:
+    """How well a literal set rules a way out: rare words first, then long literals."""
     files = [load_raw(code) for code in LANGUAGES]
     sections = ("detect", "first_person", "negators", "clause_breaks", "scope_breaks")
     common = frozenset(word for data in files for s in sections for word in data[s])
@@ -1133,11 +1199,21 @@ def _fast_path() -> _FastPath | None:
 
         return sum(map(weight, option)), -min(map(len, option))
 
+    return rarity
+
+
+@cache
+def _fast_path() -> _FastPath | None:
+    """Build the fast path from the same compiled lexicon the full path uses."""
+    lex = _lexicon()
+    if any(key.isascii() for key in lex.emoji):
+        return None
+    rarity = _rarity(lex)
     uncovered: list[str] = []
     options: list[tuple[frozenset[str], ...]] = []
     anchors: dict[str, list[int]] = {}
-    for item in [*lex.rules, *lex.topics, *lex.idioms, *lex.hopelessness]:
-        ways = _literal_options(item.regex.pattern, rarity)
+    for item in _indexed_items(lex):
+        ways = _options_of(item.regex.pattern, rarity)
         if ways is None:
             uncovered.append(item.regex.pattern)
             continue

@@ -117,3 +117,32 @@ def test_the_shared_normal_form_is_normalise() -> None:
     texts += [*EVERYDAY, "yes", "Oui!!", "sííí", "nope 🙂", "I don't know", "NO"]
     for text in texts:
         assert screening.normal_form(text) == screening.normalise(text), text
+
+
+def test_the_saved_literal_index_is_fresh_and_equal_to_the_analysis() -> None:
+    """Start-up reads the rules' literal analysis from a file; it must say what they say."""
+    saved = json.loads(screening.LITERAL_INDEX.read_text(encoding="utf-8"))
+    assert saved["lexicons_sha256"] == screening.lexicon_digest(), "run scripts/train-screener"
+    lex = screening._lexicon()
+    rarity = screening._rarity(lex)
+    items = screening._indexed_items(lex)
+    assert len(screening._saved_options()) == len({item.regex.pattern for item in items})
+    for item in items:
+        pattern = item.regex.pattern
+        assert screening._options_of(pattern, rarity) == screening._literal_options(
+            pattern, rarity
+        ), pattern
+
+
+def test_a_stale_literal_index_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / "literal_index.json"
+    data = json.loads(screening.LITERAL_INDEX.read_text(encoding="utf-8"))
+    stale.write_text(json.dumps(data | {"lexicons_sha256": "0" * 64}), encoding="utf-8")
+    monkeypatch.setattr(screening, "LITERAL_INDEX", stale)
+    assert screening._saved_options.__wrapped__() == {}
+    monkeypatch.setattr(screening, "LITERAL_INDEX", tmp_path / "missing.json")
+    assert screening._saved_options.__wrapped__() == {}
+    written = tmp_path / "written.json"
+    screening.write_literal_index(written)
+    monkeypatch.setattr(screening, "LITERAL_INDEX", written)
+    assert screening._saved_options.__wrapped__() == screening._saved_options()

@@ -15,6 +15,8 @@ import pytest
 from sqlmodel import select
 
 from bot.data_rights import personal_tables
+from bot.models import Reminder
+from bot.reminders import REMINDER, SENT
 from bot.simulator import BotApiSimulator, SimulatedUser
 from bot.storage import Database, make_engine
 from tests.conftest import TEST_TOKEN
@@ -333,7 +335,12 @@ async def test_reminders_survive_sigkill_and_arrive_once(
         )
         lateness = reminder["date"] - (starts - timedelta(seconds=8)).timestamp()
         assert lateness < 2  # Telegram dates are whole seconds
-        second.kill()  # and again between the reminder and the check-in
+        # Killed again between the reminder and the check-in, once the run has recorded the
+        # send: a kill in the instant between Telegram's answer and that commit would send
+        # the reminder again (at least once; the Bot API has no idempotency key).
+        database = Database(make_engine(database_file))
+        await simulator.wait_for(lambda: _reminders_sent(database) == 1, timeout=5)
+        second.kill()
         await asyncio.wait_for(second.process.wait(), 10)  # type: ignore[union-attr]
         await third.start()
         await simulator.wait_for_message(
@@ -347,6 +354,12 @@ async def test_reminders_survive_sigkill_and_arrive_once(
         for process in (second, third):
             if process.alive:
                 await process.stop()
+
+
+def _reminders_sent(database: Database) -> int:
+    with database.session() as session:
+        rows = session.exec(select(Reminder).where(Reminder.kind == REMINDER)).all()
+        return sum(row.status == SENT for row in rows)
 
 
 async def test_an_alert_survives_an_outage_and_a_sigkill_and_arrives_once(
