@@ -67,6 +67,7 @@ HOLDOUT4_FILE = SET_FILE.with_name("screening_holdout4.jsonl")
 HOLDOUT5_FILE = SET_FILE.with_name("screening_holdout5.jsonl")
 HOLDOUT6_FILE = SET_FILE.with_name("screening_holdout6.jsonl")
 HOLDOUT7_FILE = SET_FILE.with_name("screening_holdout7.jsonl")
+HOLDOUT8_FILE = SET_FILE.with_name("screening_holdout8.jsonl")
 FAMILIES = CATEGORIES | {"none"}
 
 
@@ -145,6 +146,10 @@ FLOORS = {
     # First measured at 100eecc: 115/144 (en 39, fr 38, es 38), 6/96; with train_w/x/y/z/ab
     # and the residual weighting: 120/144 (en 43, fr 41, es 36), 5/96.
     HOLDOUT7_FILE: Floors({"all": 0.83, "en": 0.89, "fr": 0.85, "es": 0.75}, 0.06, True, 240),
+    # Held out: an author writing people in injury and motor-accident claims (venting and
+    # banter beside veiled real threats, anger turned inward, relatives writing about them).
+    # First measured at ece20dd: 107/144 (en 36, fr 35, es 36), 6/96.
+    HOLDOUT8_FILE: Floors({"all": 0.74, "en": 0.75, "fr": 0.72, "es": 0.75}, 0.07, True, 240),
 }
 
 
@@ -367,6 +372,7 @@ def test_recall_and_false_alerts_on_every_other_set(path: Path) -> None:
 # train_w/x/y/z/ab: 96, 135, 130, 139, and 136 on holdout7 (131 when first measured).
 ASKED_FLOORS = {FRESH_FILE: 0.96, HOLDOUT4_FILE: 0.93, HOLDOUT5_FILE: 0.90, HOLDOUT6_FILE: 0.96}
 ASKED_FLOORS[HOLDOUT7_FILE] = 0.94
+ASKED_FLOORS[HOLDOUT8_FILE] = 0.91  # 132/144 when first measured
 
 
 @pytest.mark.parametrize("path", list(ASKED_FLOORS), ids=lambda path: path.stem)
