@@ -1118,6 +1118,7 @@ def _fast_table(lex: _Lexicon) -> dict[int, str]:
 
 
 LITERAL_INDEX = DATA_DIR / "literal_index.json"
+_LITERAL_INDEX_FORMAT = 3
 _INDEXED_FILES = (*(f"{code}.json" for code in LANGUAGES), "emoji.json")
 
 
@@ -1144,7 +1145,10 @@ def _saved_options() -> dict[str, Any]:
         data = json.loads(LITERAL_INDEX.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if data.get("format") != 3 or data.get("lexicons_sha256") != lexicon_digest():
+    if (
+        data.get("format") != _LITERAL_INDEX_FORMAT
+        or data.get("lexicons_sha256") != lexicon_digest()
+    ):
         return {}
     literals = data["literals"]
     sets = [frozenset(literals[i] for i in found) for found in data["sets"]]
@@ -1166,7 +1170,8 @@ def write_literal_index(path: Path = LITERAL_INDEX) -> int:
     sets: dict[tuple[int, ...], int] = {}
 
     def set_id(found: frozenset[str]) -> int:
-        ids = tuple(sorted(literals.setdefault(s, len(literals)) for s in found))
+        # Sorted, so the file is the same on every run (set order varies with the hash seed).
+        ids = tuple(sorted(literals.setdefault(s, len(literals)) for s in sorted(found)))
         return sets.setdefault(ids, len(sets))
 
     options: dict[str, Any] = {}
@@ -1175,7 +1180,11 @@ def write_literal_index(path: Path = LITERAL_INDEX) -> int:
         options[_pattern_key(item.regex.pattern)] = (
             None if ways is None else [[set_id(found) for found in way] for way in ways]
         )
-    index = {"format": 3, "lexicons_sha256": lexicon_digest(), "literals": list(literals)}
+    index = {
+        "format": _LITERAL_INDEX_FORMAT,
+        "lexicons_sha256": lexicon_digest(),
+        "literals": list(literals),
+    }
     index |= {"sets": [list(ids) for ids in sets], "options": options}
     text = json.dumps(index, separators=(",", ":"), sort_keys=True)
     path.write_text(text + "\n", encoding="utf-8")
