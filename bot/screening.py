@@ -1201,11 +1201,12 @@ def _rarity(lex: _Lexicon) -> _Cost:
     sections = ("detect", "first_person", "negators", "clause_breaks", "scope_breaks")
     common = frozenset(word for data in files for s in sections for word in data[s])
 
-    def rarity(option: frozenset[str]) -> tuple[int, int]:
-        def weight(literal: str) -> int:
-            words = [w for w in re.split(r"[^a-z_]+", literal) if w]
-            return 1 if any(len(w) >= 4 and w not in common for w in words) else 1000
+    @cache
+    def weight(literal: str) -> int:
+        words = [w for w in re.split(r"[^a-z_]+", literal) if w]
+        return 1 if any(len(w) >= 4 and w not in common for w in words) else 1000
 
+    def rarity(option: frozenset[str]) -> tuple[int, int]:
         return sum(map(weight, option)), -min(map(len, option))
 
     return rarity
