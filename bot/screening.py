@@ -150,8 +150,10 @@ class Screening:
         head = self.level.name.lower()
         if not self.findings:
             return f"{head}: nothing found"
-        reasons = "; ".join(f"{f.category} ('{f.matched}')" for f in self.findings[:4])
-        more = len(self.findings) - 4
+        # Two rules can read the same words; the coordinator needs each reason once.
+        shown = list(dict.fromkeys(f"{f.category} ('{f.matched}')" for f in self.findings))
+        reasons = "; ".join(shown[:4])
+        more = len(shown) - 4
         return f"{head}: {reasons}" + (f" (+{more} more)" if more > 0 else "")
 
 

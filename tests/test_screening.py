@@ -598,6 +598,9 @@ def test_explain_names_the_level_and_the_reasons() -> None:
     negated = screen_message("I would never hurt myself")
     assert negated.explain().startswith("check: negated ('never hurt myself')")
     assert "\n" not in screen_message("I want to die.\nTonight.\n💊💊💊").explain()
+    twice = screen_message("I've been saving up my pills for after the exam")
+    assert len({f.rule for f in twice.findings}) >= 2
+    assert twice.explain() == "high: preparation ('saving up my pills')"
 
 
 def test_odd_input_is_handled() -> None:
