@@ -265,9 +265,10 @@ async def got_date(update: Update, context: BotContext) -> str:
     parsed = parse_date(message.text, language=context.language, today=today)
     if isinstance(parsed, InputError):
         await message.reply_text(
-            _("I couldn't use that date. Please write it like {example}.").format(
-                example=(today + timedelta(days=14)).isoformat()
-            )
+            _(
+                "I couldn't use that date. Please write it like {example}, tap a day on the"
+                " calendar, or send /cancel to stop."
+            ).format(example=(today + timedelta(days=14)).isoformat())
         )
         return ASK_DATE
     context.user_data[DRAFT]["date"] = parsed.isoformat()  # type: ignore[index]

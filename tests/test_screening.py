@@ -68,6 +68,9 @@ HOLDOUT5_FILE = SET_FILE.with_name("screening_holdout5.jsonl")
 HOLDOUT6_FILE = SET_FILE.with_name("screening_holdout6.jsonl")
 HOLDOUT7_FILE = SET_FILE.with_name("screening_holdout7.jsonl")
 HOLDOUT8_FILE = SET_FILE.with_name("screening_holdout8.jsonl")
+HOLDOUT9_FILE = SET_FILE.with_name("screening_holdout9.jsonl")
+HOLDOUT10_FILE = SET_FILE.with_name("screening_holdout10.jsonl")
+HOLDOUT11_FILE = SET_FILE.with_name("screening_holdout11.jsonl")
 FAMILIES = CATEGORIES | {"none"}
 
 
@@ -156,6 +159,20 @@ FLOORS = {
     # First measured at ece20dd: 107/144 (en 36, fr 35, es 36), 6/96; after the rule
     # passes over the training authors' misses: 111/144 (en 37, fr 40, es 34), 3/96.
     HOLDOUT8_FILE: Floors({"all": 0.77, "en": 0.77, "fr": 0.83, "es": 0.70}, 0.04, True, 240),
+    # Held out: three more authors, each first measured with the screener of 217839c, the
+    # floors at what was measured. People with serious illness in long claims whose crisis
+    # talk goes through medicine (stopping dialysis or insulin, refused assisted dying,
+    # saved-up pills), beside assisted-dying paperwork for a parent: 125/144 (en 41, fr 40,
+    # es 44), 4/96.
+    HOLDOUT9_FILE: Floors({"all": 0.86, "en": 0.85, "fr": 0.83, "es": 0.91}, 0.05, True, 240),
+    # Injured migrant, seasonal and delivery workers code-switching on their phones
+    # (Spanglish, Quebec and Haitian French with English), phonetic spelling: 122/144
+    # (en 44, fr 41, es 37), 3/96.
+    HOLDOUT10_FILE: Floors({"all": 0.84, "en": 0.91, "fr": 0.85, "es": 0.77}, 0.04, True, 240),
+    # Long rambling week-recaps with the risk in one sentence, and curt replies of a few
+    # words to the bot's check-ins: 126/144 (en 45, fr 41, es 40), 11/96: distress without
+    # risk, at length, is what the screener most often mistakes for a crisis.
+    HOLDOUT11_FILE: Floors({"all": 0.87, "en": 0.93, "fr": 0.85, "es": 0.83}, 0.12, True, 240),
 }
 
 
@@ -379,6 +396,7 @@ def test_recall_and_false_alerts_on_every_other_set(path: Path) -> None:
 ASKED_FLOORS = {FRESH_FILE: 0.96, HOLDOUT4_FILE: 0.93, HOLDOUT5_FILE: 0.90, HOLDOUT6_FILE: 0.96}
 ASKED_FLOORS[HOLDOUT7_FILE] = 0.94
 ASKED_FLOORS[HOLDOUT8_FILE] = 0.91  # 132/144 when first measured
+ASKED_FLOORS |= {HOLDOUT9_FILE: 0.93, HOLDOUT10_FILE: 0.91, HOLDOUT11_FILE: 0.91}  # 134, 132, 132
 
 
 @pytest.mark.parametrize("path", list(ASKED_FLOORS), ids=lambda path: path.stem)

@@ -100,6 +100,7 @@ async def test_guided_booking(ana: Person, sqlite_database: Database) -> None:
     assert f"cal:day:{_today().isoformat()}" in _data(question)
     (reply,) = await ana.say("not a date")
     assert "couldn't use that date" in reply["text"]
+    assert "tap a day" in reply["text"] and "/cancel" in reply["text"]  # the ways on or out
 
     day = _today() + timedelta(days=20)
     if day.month != _today().month:
