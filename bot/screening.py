@@ -156,6 +156,11 @@ class Screening:
         more = len(shown) - 4
         return f"{head}: {reasons}" + (f" (+{more} more)" if more > 0 else "")
 
+    @property
+    def lowered_a_cue(self) -> bool:
+        """Whether the rules read a cue and lowered it on purpose (see ``_GUARDED``)."""
+        return any(f.category in _GUARDED for f in self.findings)
+
 
 _Cost = Callable[[frozenset[str]], tuple[int, int]]
 
@@ -1280,7 +1285,7 @@ def _second_opinion(result: Screening, text: str) -> Screening:
     score = model.logit(text)
     if score < model.check_logit:
         return result
-    guarded = any(f.category in _GUARDED for f in result.findings)
+    guarded = result.lowered_a_cue
     if score >= model.concern_logit and (score >= model.guarded_logit or not guarded):
         level = RiskLevel.CONCERN
     elif result.level == RiskLevel.NONE and not guarded:

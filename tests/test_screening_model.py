@@ -113,8 +113,7 @@ def test_model_matches_the_training_data_and_lexicons() -> None:
 def test_trainer_never_reads_the_held_out_sets() -> None:
     trainer = _trainer()
     code = TRAINER.read_text(encoding="utf-8").replace(trainer.__doc__, "")
-    held_outs = ("fresh", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8")
-    for held_out in (*held_outs, "holdout9", "holdout10", "holdout11"):
+    for held_out in ("fresh", *(f"holdout{n}" for n in range(4, 12))):
         assert f"screening_{held_out}" not in code
     assert trainer.TRAINING == TRAINING
 
