@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from typing import Any
@@ -30,7 +31,7 @@ from bot.ratelimit import TelegramRateLimiter
 from bot.reminder_messages import ReminderSender
 from bot.reminders import ReminderDispatcher
 from bot.reminders import release_claims_of_earlier_runs as release_reminder_claims
-from bot.screening import screen_message
+from bot.screening import screen_message, warm_up
 from bot.storage import Database
 
 LOGGER = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ LOGGER = logging.getLogger(__name__)
 DISPATCH_INTERVAL = 0.5
 # How often unacknowledged cases are checked for re-alerting.
 ESCALATION_TICK = 1.0
+# The screener compiles the rest of its rules once the first wake-ups have run.
+WARM_UP_DELAY = 1.0
 _REPEATING = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
@@ -122,7 +125,8 @@ def build_application(
     started_at = utcnow()
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        # Compile the crisis lexicons now, so the first message is not the one that waits.
+        # Load the crisis lexicons now, so the first message is not the one that waits; the
+        # rules' regexes are compiled as messages need them and by the warm-up job below.
         screen_message("")
         await publish_commands(application.bot, settings.DEFAULT_LANGUAGE)
         sender = ReminderSender(
@@ -161,6 +165,10 @@ def build_application(
         async def forget_delivered(_context: object) -> None:
             escalations.forget_delivered()
 
+        async def warm_screener(_context: object) -> None:
+            for _left in warm_up():
+                await asyncio.sleep(0)  # updates are answered between two compilations
+
         jobs = application.job_queue
         assert jobs is not None
         for callback, interval, name in (
@@ -172,6 +180,7 @@ def build_application(
             jobs.run_repeating(
                 callback, interval=interval, first=0, name=name, job_kwargs=_REPEATING
             )
+        jobs.run_once(warm_screener, when=WARM_UP_DELAY, name="screener-warm-up")
 
     builder = (
         ApplicationBuilder()

@@ -61,7 +61,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache, lru_cache
@@ -345,7 +345,7 @@ class _Rule:
     language: str
     category: str
     level: RiskLevel
-    regex: re.Pattern[str]
+    regex: _LazyRegex
     any_person: bool
     recency: bool
     cover: frozenset[str] | None
@@ -359,14 +359,14 @@ class _Topic:
     language: str
     strong: bool
     other_person: bool
-    regex: re.Pattern[str]
+    regex: _LazyRegex
     cover: frozenset[str] | None
 
 
 @dataclass(frozen=True)
 class _Named:
     id: str
-    regex: re.Pattern[str]
+    regex: _LazyRegex
     cover: frozenset[str] | None = None
     # For hyperbole entries: the rule categories they can lower (None: the self-statements).
     categories: frozenset[str] | None = None
@@ -382,7 +382,7 @@ class _Step:
 
     @classmethod
     def build(cls, pattern: str, replacement: str) -> _Step:
-        cover = _literal_cover(pattern)
+        cover = _cover_of(pattern)
         needs = re.compile(_trie_pattern(cover)) if cover else None
         return cls(re.compile(pattern), replacement, needs)
 
@@ -440,8 +440,37 @@ def _bounded(pattern: str) -> str:
     return rf"\b(?:{pattern})\b"
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(_bounded(pattern))
+class _LazyRegex:
+    """A lexicon entry's regex, compiled the first time a message may match it.
+
+    The gates skip most entries for most messages, and compiling all of them was a third
+    of the screener's start-up, so the bot starts without them and ``warm_up`` compiles
+    the rest in the background; ``tests/test_screening.py`` compiles every pattern. Once
+    compiled, ``search``, ``finditer`` and ``sub`` are the compiled pattern's own methods,
+    so the rules pay nothing for the laziness.
+    """
+
+    __slots__ = ("compiled", "finditer", "pattern", "search", "sub")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.compiled: re.Pattern[str] | None = None
+        self.search: Callable[..., re.Match[str] | None] = lambda *a: self.compile().search(*a)
+        self.finditer: Callable[..., Iterator[re.Match[str]]] = lambda *a: self.compile().finditer(
+            *a
+        )
+        self.sub: Callable[..., str] = lambda *a: self.compile().sub(*a)
+
+    def compile(self) -> re.Pattern[str]:
+        if self.compiled is None:
+            compiled = re.compile(self.pattern)
+            self.search, self.finditer, self.sub = compiled.search, compiled.finditer, compiled.sub
+            self.compiled = compiled
+        return self.compiled
+
+
+def _compile(pattern: str) -> _LazyRegex:
+    return _LazyRegex(_bounded(pattern))
 
 
 def _alternation(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -560,7 +589,7 @@ def _lexicon() -> _Lexicon:
     def named(section: str, extra: Iterable[dict[str, str]] = ()) -> tuple[_Named, ...]:
         entries = [e for data in merged for e in data[section]] + list(extra)
         return tuple(
-            _Named(e["id"], _compile(e["pattern"]), _literal_cover(e["pattern"])) for e in entries
+            _Named(e["id"], _compile(e["pattern"]), _cover_of(e["pattern"])) for e in entries
         )
 
     word_map: dict[str, str] = {}
@@ -581,7 +610,7 @@ def _lexicon() -> _Lexicon:
             regex=_compile(entry["pattern"]),
             any_person=entry.get("person") == "any",
             recency=bool(entry.get("recency")),
-            cover=_literal_cover(entry["pattern"]),
+            cover=_cover_of(entry["pattern"]),
             hyperbole=entry.get("hyperbole", entry["category"] in _HYPERBOLE),
             context=_context(entry),
         )
@@ -594,7 +623,7 @@ def _lexicon() -> _Lexicon:
             strong=entry["strength"] == "strong",
             other_person=entry.get("person") == "other",
             regex=_compile(entry["pattern"]),
-            cover=_literal_cover(entry["pattern"]),
+            cover=_cover_of(entry["pattern"]),
         )
         for code, data in files.items()
         for entry in data["topics"]
@@ -608,7 +637,7 @@ def _lexicon() -> _Lexicon:
     means = named("means", emoji_data["means"])
     gated = [*rules, *topics, *idioms, *distress, *hopelessness, *means]
     covers = [x.cover for x in gated if x.cover is not None]
-    return _Lexicon(
+    lexicon = _Lexicon(
         emoji=emoji,
         emoji_regex=re.compile(
             "|".join(re.escape(e) for e in sorted(emoji, key=len, reverse=True))
@@ -638,6 +667,19 @@ def _lexicon() -> _Lexicon:
         topic_index=_Index.build([t.cover for t in topics]),
         idiom_index=_Index.build([i.cover for i in idioms]),
     )
+    if not _saved_index().covers:
+        # Lexicons edited since the index was saved: compile them all now, so that a bad
+        # pattern stops start-up instead of failing on the message that first needs it.
+        for regex in _lazy_regexes(lexicon):
+            regex.compile()
+    return lexicon
+
+
+def _lazy_regexes(lex: _Lexicon) -> list[_LazyRegex]:
+    """Every regex of the lexicons that is compiled on first use."""
+    hyperbole = [entry for markers in lex.markers.values() for entry in markers.hyperbole]
+    entries = [*lex.rules, *lex.topics, *lex.idioms, *lex.distress, *lex.hopelessness]
+    return [entry.regex for entry in [*entries, *lex.means, *hyperbole]]
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -1034,9 +1076,36 @@ class _Grader:
 
 # --- the fast path for ordinary messages ----------------------------------------------------
 
-# Characters the fast path leaves to the full one: non-ASCII (emoji, accents, ligatures),
-# apostrophes (contractions), leetspeak symbols and line breaks (sentence ends).
-_FAST_REFUSED = re.compile(r"['`@$|\r\n]")
+# Characters the fast path leaves to the full one, besides non-ASCII ones outside its
+# table (emoji and the like): the backtick (an apostrophe to normalisation), leetspeak
+# symbols and line breaks (sentence ends).
+_FAST_REFUSED = re.compile(r"[`@$|\r\n]")
+# Characters no longer in the text once the fast path has expanded the contractions.
+_FAST_GONE = re.compile(r"['`@$|\r\n]")
+# Normalisation changes a letter run three long, a letter next to a digit or inside "!".
+_FAST_ALTERED = re.compile(r"([a-z])\1\1|[a-z][0-9]|[0-9][a-z]|[a-z]![a-z]")
+
+
+@dataclass(frozen=True)
+class _Triggers:
+    """Patterns any of which sends a message to the full path.
+
+    One alternation of them all tries every pattern at every position (50 µs on an
+    ordinary sentence); each pattern here runs only when a literal it needs occurs.
+    """
+
+    gate: _Gate
+    index: _Index
+    regexes: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def build(cls, patterns: list[str], covers: list[frozenset[str] | None]) -> _Triggers:
+        literals = (word for cover in covers for word in cover or ())
+        return cls(_Gate.build(literals), _Index.build(covers), tuple(map(re.compile, patterns)))
+
+    def search(self, text: str) -> bool:
+        candidates = self.index.candidates(self.gate.present(text))
+        return any(self.regexes[i].search(text) for i in candidates)
 
 
 @dataclass(frozen=True)
@@ -1045,21 +1114,23 @@ class _FastPath:
 
     Normalising a message made only of ASCII and of characters in ``table`` (accented
     letters, odd punctuation: each mapped as normalisation maps it) lowers it, turns odd
-    characters into spaces and tidies punctuation, and nothing else, unless ``before``
-    (a letter next to a digit or a "!", a letter three times in a row, a contraction) or,
-    on the tidied text, ``after`` (a slang or misspelling key, a slang pattern) occurs.
+    characters into spaces, expands contractions (the same steps, in the same order) and
+    tidies punctuation, and nothing else, unless ``_FAST_ALTERED`` (a letter next to a
+    digit or a "!", a letter three times in a row) occurs or, on the tidied text,
+    ``word_map`` (a slang or misspelling key) or ``after`` (a slang pattern).
     Then every rule, topic, idiom and hopelessness entry needs one literal of each of its
-    ``options`` sets; ``anchors`` indexes each entry by its rarest set, so only entries
-    whose rarest set is present (one search of ``anchor_gate``) are checked further.
-    When no entry has all its sets, none can match, and the full path would return none
-    with no findings. Anything else goes to the full path.
+    sets; ``anchors`` indexes each entry by its rarest set, so only entries whose rarest
+    set is present (one scan of ``anchor_gate``) are checked further: ``options`` holds
+    each entry's other sets, each looked for by substring search. When no entry has all
+    its sets, none can match, and the full path would return none with no findings.
+    Anything else goes to the full path.
     """
 
     table: dict[int, str]
-    before: re.Pattern[str]
-    after: re.Pattern[str]
-    anchor_gate: re.Pattern[str]
-    gate: _Gate
+    contractions: tuple[_Step, ...]
+    word_map: re.Pattern[str]
+    after: _Triggers
+    anchor_gate: _Gate
     anchors: dict[str, tuple[int, ...]]
     options: tuple[tuple[frozenset[str], ...], ...]
 
@@ -1072,29 +1143,28 @@ class _FastPath:
         if _FAST_REFUSED.search(text):
             return None
         text = _OTHER.sub(" ", text.lower())
-        if self.before.search(text):
+        if _FAST_ALTERED.search(text):
             return None
+        text = _apply_steps(self.contractions, text).replace("'", " ")
         text = _SPACES.sub(" ", _PUNCT_RUN.sub(r"\1 ", text)).strip()
-        if self.after.search(text):
+        if self.word_map.search(text) or self.after.search(text):
             return None
-        if self.anchor_gate.search(text) is None:
+        if self.anchor_gate.regex.search(text) is None:
             return text
-        present = self.gate.present(text)
-        for literal in present:
-            for index in self.anchors.get(literal, ()):
-                if all(not option.isdisjoint(present) for option in self.options[index]):
+        for anchor in self.anchor_gate.present(text):
+            for index in self.anchors[anchor]:
+                if all(any(s in text for s in option) for option in self.options[index]):
                     return None
         return text
 
 
 def _may_apply(pattern: str) -> bool:
-    """False when every match of ``pattern`` needs a character the fast path refuses."""
+    """False when every match of ``pattern`` needs a character gone from the tidied text."""
     ways = _literal_options(pattern, _selectivity)
     if ways is None:
         return True
     return not all(
-        any(all(_FAST_REFUSED.search(literal) for literal in option) for option in way)
-        for way in ways
+        any(all(_FAST_GONE.search(literal) for literal in option) for option in way) for way in ways
     )
 
 
@@ -1102,17 +1172,18 @@ def _fast_table(lex: _Lexicon) -> dict[int, str]:
     """Non-ASCII characters mapped as ``normalise`` maps each of them, where that is exact.
 
     Accents, ligatures and case are handled one character at a time by normalisation, and
-    any other character is a space; characters of emoji, apostrophes and anything whose
-    mapping would not be plain ASCII stay out, so such messages take the full path.
+    any other character is a space, and typographic apostrophes are "'"; characters of
+    emoji and anything whose mapping would not be plain ASCII stay out, so such messages
+    take the full path.
     """
     refused = {char for key in lex.emoji for char in key}
     table: dict[int, str] = {}
     for code in range(0x80, 0x3000):
         char = chr(code)
-        if char in refused or _APOSTROPHES.match(char) or _LINE_BREAKS.match(char):
+        if char in refused or _LINE_BREAKS.match(char):
             continue
         mapped = unicodedata.normalize("NFKD", char.translate(_LIGATURES))
-        mapped = _COMBINING.sub("", mapped).lower()
+        mapped = _APOSTROPHES.sub("'", _COMBINING.sub("", mapped).lower())
         if not mapped.isascii():
             # Normalisation turns what is left into a space; "~" is one _OTHER character,
             # so a run of them still becomes a single space.
@@ -1125,7 +1196,7 @@ def _fast_table(lex: _Lexicon) -> dict[int, str]:
 
 
 LITERAL_INDEX = DATA_DIR / "literal_index.json"
-_LITERAL_INDEX_FORMAT = 3
+_LITERAL_INDEX_FORMAT = 4
 _INDEXED_FILES = (*(f"{code}.json" for code in LANGUAGES), "emoji.json")
 
 
@@ -1141,37 +1212,74 @@ def _pattern_key(pattern: str) -> str:
     return hashlib.sha1(pattern.encode(), usedforsecurity=False).hexdigest()
 
 
-@cache
-def _saved_options() -> dict[str, Any]:
-    """The fast path's literal analysis saved for these lexicons (empty when stale).
+@dataclass(frozen=True)
+class _SavedIndex:
+    """The literal analysis ``scripts/train-screener`` saved for the current lexicons."""
 
-    Taking every rule apart costs seconds at start-up, so ``scripts/train-screener``
+    # The fast path's ways of matching, by pattern key (see ``_literal_options``).
+    options: dict[str, list[list[frozenset[str]]] | None]
+    # Each gated entry's cover, by the key of the pattern as written (see ``_literal_cover``).
+    covers: dict[str, frozenset[str] | None]
+
+
+@cache
+def _saved_index() -> _SavedIndex:
+    """The saved literal analysis (empty when missing or stale).
+
+    Taking every rule apart costs about a second at start-up, so ``scripts/train-screener``
     saves the result (``write_literal_index``); a missing or stale file only costs time.
     """
     try:
         data = json.loads(LITERAL_INDEX.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return _SavedIndex({}, {})
     if (
         data.get("format") != _LITERAL_INDEX_FORMAT
         or data.get("lexicons_sha256") != lexicon_digest()
     ):
-        return {}
+        return _SavedIndex({}, {})
     literals = data["literals"]
     sets = [frozenset(literals[i] for i in found) for found in data["sets"]]
-    return {
-        key: None if ways is None else [[sets[i] for i in way] for way in ways]
-        for key, ways in data["options"].items()
-    }
+    return _SavedIndex(
+        options={
+            key: None if ways is None else [[sets[i] for i in way] for way in ways]
+            for key, ways in data["options"].items()
+        },
+        covers={
+            key: None if found is None else sets[found] for key, found in data["covers"].items()
+        },
+    )
 
 
 def _options_of(pattern: str, rarity: _Cost) -> list[list[frozenset[str]]] | None:
-    saved = _saved_options().get(_pattern_key(pattern), False)
+    saved = _saved_index().options.get(_pattern_key(pattern), False)
     return _literal_options(pattern, rarity) if saved is False else saved
 
 
+def _cover_of(pattern: str) -> frozenset[str] | None:
+    saved = _saved_index().covers.get(_pattern_key(pattern), False)
+    return _literal_cover(pattern) if saved is False else saved
+
+
+def _covered_patterns() -> list[str]:
+    """Every pattern, as written, whose cover ``_lexicon`` asks for."""
+    files = [_with_terms(load_raw(code)) for code in LANGUAGES]
+    emoji = load_raw("emoji")
+    sections = ("rules", "topics", "idioms", "distress", "hopelessness", "means")
+    entries = [e for data in files for section in sections for e in data[section]]
+    entries += [*emoji["rules"], *emoji["means"]]
+    steps = [p for data in files for s in ("contractions", "slang_patterns") for p, _ in data[s]]
+    return [e["pattern"] for e in entries] + steps
+
+
 def write_literal_index(path: Path = LITERAL_INDEX) -> int:
-    """Save the fast path's literal analysis of the current lexicons; return its size."""
+    """Save the literal analysis of the current lexicons; return its size.
+
+    Every pattern is compiled first, so a bad one stops the trainer rather than the bot,
+    and a fresh index means the lexicons compile (``_lexicon`` trusts that).
+    """
+    for regex in _lazy_regexes(_lexicon()):
+        regex.compile()
     rarity = _rarity(_lexicon())
     literals: dict[str, int] = {}
     sets: dict[tuple[int, ...], int] = {}
@@ -1187,12 +1295,16 @@ def write_literal_index(path: Path = LITERAL_INDEX) -> int:
         options[_pattern_key(item.regex.pattern)] = (
             None if ways is None else [[set_id(found) for found in way] for way in ways]
         )
+    covers: dict[str, int | None] = {}
+    for pattern in _covered_patterns():
+        cover = _literal_cover(pattern)
+        covers[_pattern_key(pattern)] = None if cover is None else set_id(cover)
     index = {
         "format": _LITERAL_INDEX_FORMAT,
         "lexicons_sha256": lexicon_digest(),
         "literals": list(literals),
     }
-    index |= {"sets": [list(ids) for ids in sets], "options": options}
+    index |= {"sets": [list(ids) for ids in sets], "options": options, "covers": covers}
     text = json.dumps(index, separators=(",", ":"), sort_keys=True)
     path.write_text(text + "\n", encoding="utf-8")
     return len(text)
@@ -1235,28 +1347,40 @@ def _fast_path() -> _FastPath | None:
             uncovered.append(item.regex.pattern)
             continue
         for found in ways:
-            for literal in min(found, key=rarity):
+            anchor, *others = sorted(found, key=rarity)
+            for literal in anchor:
                 anchors.setdefault(literal, []).append(len(options))
-            options.append(tuple(found))
-    # Steps and keys that need a character the fast path refuses can never apply on it.
-    contractions = [p for p in (s.regex.pattern for s in lex.contractions) if _may_apply(p)]
+            # The anchor's set holds when the entry is reached; the rarest of the others
+            # is the likeliest to be missing, so it is looked for first.
+            options.append(tuple(others))
+    # Slang and keys that need a character gone from the tidied text can never apply on it.
     slang = [p for p in (s.regex.pattern for s in lex.slang_patterns) if _may_apply(p)]
-    keys = sorted((k for k in lex.word_map if not _FAST_REFUSED.search(k)), key=len, reverse=True)
-    word_map = r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b"
-    triggers = [*contractions, *slang, *uncovered]
-    if any(re.search(r"\\[1-9]|\(\?P=", t) for t in triggers):
-        return None  # a back-reference would change meaning inside one alternation
-    before = [r"(?P<run>[a-z])(?P=run){2}", "[a-z][0-9]|[0-9][a-z]|[a-z]![a-z]", *contractions]
-    after = [*slang, *uncovered, word_map]
+    keys = [k for k in lex.word_map if not _FAST_GONE.search(k)]
     return _FastPath(
         table=_fast_table(lex),
-        before=re.compile("|".join(f"(?:{p})" for p in before)),
-        after=re.compile("|".join(f"(?:{p})" for p in after)),
-        gate=_Gate.build(literal for found in options for option in found for literal in option),
-        anchor_gate=re.compile(_trie_pattern(anchors) if anchors else "(?!)"),
+        contractions=lex.contractions,
+        word_map=re.compile(r"\b(?:" + _trie_pattern(keys) + r")\b"),
+        # A rule no literal rules out always runs (the fast path then rarely says none).
+        after=_Triggers.build(
+            [*slang, *uncovered], [*map(_cover_of, slang), *(None for _ in uncovered)]
+        ),
+        anchor_gate=_Gate.build(anchors),
         anchors={literal: tuple(ids) for literal, ids in anchors.items()},
         options=tuple(options),
     )
+
+
+def warm_up() -> Iterator[int]:
+    """Compile, one at a time, every lexicon regex no message has needed yet.
+
+    A generator, so the bot can yield to its event loop between two compilations (about
+    a millisecond each) and answer messages while it warms; yields how many are left.
+    """
+    _fast_path()
+    pending = [regex for regex in _lazy_regexes(_lexicon()) if regex.compiled is None]
+    for done, regex in enumerate(pending, 1):
+        regex.compile()
+        yield len(pending) - done
 
 
 # --- the model's second opinion ------------------------------------------------------------

@@ -154,5 +154,9 @@ def handlers() -> list[MessageHandler | CallbackQueryHandler]:  # type: ignore[t
     return [
         CallbackQueryHandler(answer_direct_question, pattern=DIRECT_PATTERN),
         CallbackQueryHandler(answer_acute_question, pattern=ACUTE_PATTERN),
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, screen),
+        # Every message but service ones; TEXT first, since ~StatusUpdate.ALL runs fifty
+        # filters and most messages are text, which is never a status update.
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.TEXT | ~filters.StatusUpdate.ALL), screen
+        ),
     ]

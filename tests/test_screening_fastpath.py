@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,33 @@ def test_fast_path_matches_full_path_on_fuzz() -> None:
     _assert_same(texts)
 
 
+APOSTROPHES = ("'", "\u2019", "\u2018", "\u02bc", "\u00b4", "`")
+CONTRACTED = [
+    "I'm sure I'll be fine, I don't mind",
+    "I can't make it, I won't be there, I'd rather not go",
+    "you're kind, it's ok, that's all",
+    "j'ai rendez-vous, c'est loin, qu'est-ce que je dois apporter ?",
+    "l'examen est à quelle heure, je n'ai pas la lettre",
+    "y'all said it's fine, I've got my records",
+    "I'm done. I can't do this anymore",
+    "I don't want to be here anymore",
+    "je n'en peux plus, j'ai envie d'en finir",
+    "I'm gonna kms",
+    "it's over, I've got the pills",
+]
+
+
+def test_contractions_with_any_apostrophe_match_the_full_path() -> None:
+    """The fast path expands contractions itself; it must do so exactly as normalisation."""
+    texts = [text.replace("'", mark) for text in CONTRACTED for mark in APOSTROPHES]
+    _assert_same([(text, None) for text in texts])
+    for text in texts:
+        assert screening.normal_form(text) == screening.normalise(text), text
+    fast = screening._fast_path()
+    assert fast is not None
+    assert fast.normal("I\u2019m sure I\u2019ll be fine") == "i am sure i will be fine"
+
+
 def test_fast_path_takes_everyday_messages() -> None:
     """The fast path is only worth having if ordinary messages use it."""
     fast = screening._fast_path()
@@ -108,7 +136,9 @@ def test_fast_path_takes_everyday_messages() -> None:
         assert fast.normal(text) == screening.normalise(text), text
     assert fast.normal("I want to die") is None
     assert fast.normal("k1ll myself") is None
-    assert fast.normal("I'm fine") is None
+    # Contractions are expanded as normalisation expands them, typographic apostrophes too.
+    assert fast.normal("I'm fine, can\u2019t wait") == "i am fine, can not wait"
+    assert fast.normal("I don\u2019t want to live anymore") is None
 
 
 def test_the_shared_normal_form_is_normalise() -> None:
@@ -126,23 +156,75 @@ def test_the_saved_literal_index_is_fresh_and_equal_to_the_analysis() -> None:
     lex = screening._lexicon()
     rarity = screening._rarity(lex)
     items = screening._indexed_items(lex)
-    assert len(screening._saved_options()) == len({item.regex.pattern for item in items})
+    index = screening._saved_index()
+    assert len(index.options) == len({item.regex.pattern for item in items})
     for item in items:
         pattern = item.regex.pattern
         assert screening._options_of(pattern, rarity) == screening._literal_options(
             pattern, rarity
         ), pattern
+    patterns = screening._covered_patterns()
+    assert len(index.covers) == len(set(patterns))
+    for pattern in patterns:
+        assert screening._cover_of(pattern) == screening._literal_cover(pattern), pattern
+
+
+def test_every_cover_the_lexicon_uses_is_saved() -> None:
+    """A gated entry missing from the saved index would be analysed again at start-up."""
+    lex = screening._lexicon()
+    gated = [*lex.rules, *lex.topics, *lex.idioms, *lex.distress, *lex.hopelessness, *lex.means]
+    covers = screening._saved_index().covers
+    written = set(screening._covered_patterns())
+    assert len(gated) + len(lex.contractions) + len(lex.slang_patterns) == len(
+        screening._covered_patterns()
+    )
+    assert all(screening._pattern_key(p) in covers for p in written)
 
 
 def test_a_stale_literal_index_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stale = tmp_path / "literal_index.json"
     data = json.loads(screening.LITERAL_INDEX.read_text(encoding="utf-8"))
     stale.write_text(json.dumps(data | {"lexicons_sha256": "0" * 64}), encoding="utf-8")
+    empty = screening._SavedIndex({}, {})
     monkeypatch.setattr(screening, "LITERAL_INDEX", stale)
-    assert screening._saved_options.__wrapped__() == {}
+    assert screening._saved_index.__wrapped__() == empty
     monkeypatch.setattr(screening, "LITERAL_INDEX", tmp_path / "missing.json")
-    assert screening._saved_options.__wrapped__() == {}
+    assert screening._saved_index.__wrapped__() == empty
     written = tmp_path / "written.json"
     screening.write_literal_index(written)
     monkeypatch.setattr(screening, "LITERAL_INDEX", written)
-    assert screening._saved_options.__wrapped__() == screening._saved_options()
+    assert screening._saved_index.__wrapped__() == screening._saved_index()
+
+
+def test_warm_up_compiles_every_rule_once_and_changes_no_result() -> None:
+    """Start-up leaves the rules' regexes to be compiled lazily or by the warm-up job."""
+    texts = [text for text, _ in _texts("screening_dev.jsonl")[:40]]
+    before = [screening._screen_full(text) for text in texts]
+    left = list(screening.warm_up())
+    assert left == sorted(left, reverse=True) and (not left or left[-1] == 0)
+    lex = screening._lexicon()
+    entries = [*lex.rules, *lex.topics, *lex.idioms, *lex.distress, *lex.hopelessness]
+    entries += [*lex.means, *(e for m in lex.markers.values() for e in m.hyperbole)]
+    assert all(entry.regex.compiled is not None for entry in entries)
+    assert list(screening.warm_up()) == []
+    assert [screening._screen_full(text) for text in texts] == before
+
+
+def test_edited_lexicons_are_compiled_at_load_so_a_bad_pattern_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Laziness is only for lexicons the trainer certified (a fresh literal index)."""
+    monkeypatch.setattr(screening, "_saved_index", lambda: screening._SavedIndex({}, {}))
+    edited = screening._lexicon.__wrapped__()
+    assert all(regex.compiled is not None for regex in screening._lazy_regexes(edited))
+    shipped = screening.load_raw
+
+    def with_a_bad_rule(name: str) -> dict[str, object]:
+        data = shipped(name)
+        if name == "en":
+            data["rules"][0]["pattern"] = "(an unclosed group"
+        return data
+
+    monkeypatch.setattr(screening, "load_raw", with_a_bad_rule)
+    with pytest.raises(re.error):
+        screening._lexicon.__wrapped__()
