@@ -518,6 +518,33 @@ def test_everyday_talk_of_medicines_and_things_raises_no_alert() -> None:
     assert [a for a in alerts if a.startswith(("concern", "high"))] == []
 
 
+FAREWELLS = (
+    "I already said goodbye to my sister just in case",
+    "I told my kids I love them one last time",
+    "I said goodbye to my wife in case I don't make it",
+    "I gave my dog to my neighbour because I won't be around to look after him",
+    "ya me despedí de mi hermana por si acaso",
+    "me despedí de mis hijos por si no vuelvo",
+    "le escribí una carta a mi madre para cuando yo no esté",
+    "j'ai dit au revoir à ma soeur au cas où",
+    "j'ai dit au revoir à ma famille au cas où je ne reviendrais pas",
+)
+ORDINARY_GOODBYES = (
+    "I said goodbye to my mom just in case the flight is delayed",
+    "me despedí de mi hermana por si acaso llego tarde",
+    "I gave my dog to my mum because I won't be around much with physio",
+)
+
+
+def test_farewells_just_in_case_are_preparations() -> None:
+    """Policy: preparations, such as saying goodbye in case one is not here, are high."""
+    for text in FAREWELLS:
+        assert screen_message(text).level == RiskLevel.HIGH, screen_message(text).explain()
+    for text in ORDINARY_GOODBYES:
+        assert screen_message(text).level < RiskLevel.HIGH, screen_message(text).explain()
+    assert _level("my brother said goodbye to his kids just in case") == RiskLevel.CHECK
+
+
 def test_idiom_next_to_distress_is_check_and_next_to_a_cue_counts() -> None:
     assert _level("This exam is killing me and I can't take it anymore") == RiskLevel.CHECK
     assert _level("This exam is killing me and honestly I want to die") == RiskLevel.CONCERN
