@@ -3,7 +3,8 @@
 The rules in ``bot.screening`` catch what they were written for and miss paraphrases ("I'm
 so close to ending everything"). This model reads the same text the rules read (normalised
 by ``bot.screening.normalise``, known idioms blanked out) and scores it with a logistic
-regression over word unigrams and bigrams and character 3-5-grams inside words. It is
+regression over word unigrams and bigrams, bigrams of word stems (first letters), pairs of
+words one word apart, and character 3-5-grams inside words. It is
 shipped as data (``bot/data/screening/model.json``, written by ``scripts/train-screener``)
 and runs in pure Python: nothing is downloaded and no numerical library is needed.
 
@@ -14,11 +15,13 @@ alerts stay rare; and, when the rules found nothing at all, to check past the lo
 few benign messages (and fewer everyday questions) get it.
 
 Explainable: a word's contribution is its own weight plus those of the character n-grams
-inside it; ``top_features`` lists the words and word pairs that pushed the score up most,
-and the screener's "model" finding names them.
+inside it, a word pair's is its bigram's plus its stems' bigram's, and a pair one word apart
+is shown as "a … b"; ``top_features`` lists the words and word pairs that pushed the score
+up most, and the screener's "model" finding names them.
 
 Fast: the per-word sum is cached (most messages reuse everyday words), so scoring a short
-message costs a split, one dictionary look-up per word and one per word pair.
+message costs a split, one dictionary look-up per word and three per word pair (the
+bigram, its stems, and the pair one word apart).
 """
 
 from __future__ import annotations
@@ -59,19 +62,33 @@ def word_features(word: str, low: int = 3, high: int = 5) -> list[str]:
     return out
 
 
-def pair_features(words: list[str]) -> list[str]:
-    """Word bigrams, with the start and the end of the message as words."""
+def pair_features(words: list[str], stem: int = 0, skip: bool = False) -> list[str]:
+    """Word bigrams, with the start and the end of the message as words.
+
+    With ``stem``, also bigrams of the words' first ``stem`` letters ("sp:", so "want die"
+    and "wanted dying" share "sp:want dyin" when ``stem`` is 4); with ``skip``, also the
+    pairs of words one word apart ("s:", so "want to die" and "want just die" share
+    "s:want die" ... as do "wanna to die" and "want to die").
+    """
     padded = [_START, *words, _END]
-    return ["b:" + a + " " + b for a, b in pairwise(padded)]
+    out = ["b:" + a + " " + b for a, b in pairwise(padded)]
+    if stem:
+        stems = [w[:stem] for w in padded]
+        out += ["sp:" + a + " " + b for a, b in pairwise(stems)]
+    if skip:
+        out += ["s:" + a + " " + b for a, b in zip(padded, padded[2:], strict=False)]
+    return out
 
 
-def features(text: str, low: int = 3, high: int = 5) -> Counter[str]:
+def features(
+    text: str, low: int = 3, high: int = 5, stem: int = 0, skip: bool = False
+) -> Counter[str]:
     """Every feature of a normalised text, with its count (what the trainer sees)."""
     words = tokens(text)
     found: Counter[str] = Counter()
     for word in words:
         found.update(word_features(word, low, high))
-    found.update(pair_features(words))
+    found.update(pair_features(words, stem, skip))
     return found
 
 
@@ -98,6 +115,8 @@ class Model:
     check: float = 1.0
     low: int = 3
     high: int = 5
+    stem: int = 0
+    skip: bool = False
     meta: dict[str, object] = field(default_factory=dict)
     _words: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -124,6 +143,8 @@ class Model:
             check=float(thresholds.get("check", thresholds["concern"])),
             low=int(config["char_min"]),
             high=int(config["char_max"]),
+            stem=int(config.get("stem_pairs", 0)),
+            skip=bool(config.get("skip_pairs", False)),
             meta={k: v for k, v in data.items() if k != "weights"},
         )
 
@@ -145,12 +166,23 @@ class Model:
         word = self._words.get
         total = self.bias
         previous = _START
+        stem, skip = self.stem, self.skip
+        before = None  # the word before ``previous``, for the pairs one word apart
         for w in words:
             cached = word(w)
             total += cached if cached is not None else self._word(w)
             total += get("b:" + previous + " " + w, 0.0)
-            previous = w
-        return total + get("b:" + previous + " " + _END, 0.0)
+            if stem:
+                total += get("sp:" + previous[:stem] + " " + w[:stem], 0.0)
+            if skip and before is not None:
+                total += get("s:" + before + " " + w, 0.0)
+            before, previous = previous, w
+        total += get("b:" + previous + " " + _END, 0.0)
+        if stem:
+            total += get("sp:" + previous[:stem] + " " + _END[:stem], 0.0)
+        if skip and before is not None:
+            total += get("s:" + before + " " + _END, 0.0)
+        return total
 
     def probability(self, text: str) -> float:
         """The probability, as the model sees it, that a normalised text is a crisis."""
@@ -163,11 +195,20 @@ class Model:
         for w in words:
             found[w] += self._word(w)
         padded = [_START, *words, _END]
+        get = self.weights.get
         for a, b in pairwise(padded):
-            weight = self.weights.get("b:" + a + " " + b)
+            weight = get("b:" + a + " " + b, 0.0)
+            if self.stem:  # a pair of stems is shown as the words it was read from
+                weight += get("sp:" + a[: self.stem] + " " + b[: self.stem], 0.0)
             if weight:
                 name = " ".join(t for t in (a, b) if t not in (_START, _END))
                 found[name] += weight
+        if self.skip:  # words one apart, shown with the skipped word as "…"
+            for a, b in zip(padded, padded[2:], strict=False):
+                weight = get("s:" + a + " " + b, 0.0)
+                if weight:
+                    name = " … ".join(t for t in (a, b) if t not in (_START, _END))
+                    found[name] += weight
         return sorted(found.items(), key=lambda item: (-item[1], item[0]))
 
     def pushed(self, text: str, k: int = 5) -> list[tuple[str, float]]:
