@@ -1400,17 +1400,18 @@ def _second_opinion(result: Screening, text: str) -> Screening:
     ``text`` is what the rules read (normalised, idioms blanked). Past its concern
     threshold the model raises to concern (its guarded threshold when the rules lowered a
     cue); past its lower check threshold it raises a message the rules graded none, with
-    no lowered cue (an idiom stays none), to check: the gentle direct question. It never
-    lowers a grade and never grades high.
+    no lowered cue (an idiom stays none), to check: the gentle direct question. A long
+    message has thresholds of its own (``Model.limits``). It never lowers a grade and
+    never grades high.
     """
     if result.level >= RiskLevel.CONCERN:
         return result
     model = _model()
-    score = model.logit(text)
-    if score < model.check_logit:
+    score, limits = model.assess(text)
+    if score < limits.check:
         return result
     guarded = result.lowered_a_cue
-    if score >= model.concern_logit and (score >= model.guarded_logit or not guarded):
+    if score >= limits.concern and (score >= limits.guarded or not guarded):
         level = RiskLevel.CONCERN
     elif result.level == RiskLevel.NONE and not guarded:
         level = RiskLevel.CHECK

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "screening" / "model.json"
 FORMAT = 1
@@ -81,15 +82,35 @@ def pair_features(words: list[str], stem: int = 0, skip: bool = False) -> list[s
 
 
 def features(
-    text: str, low: int = 3, high: int = 5, stem: int = 0, skip: bool = False
+    text: str, low: int = 3, high: int = 5, stem: int = 0, skip: bool = False, scale_beyond: int = 0
 ) -> Counter[str]:
-    """Every feature of a normalised text, with its count (what the trainer sees)."""
+    """Every feature of a normalised text, with its value (what the trainer sees).
+
+    A value is the feature's count, times ``length_scale`` of the message's length.
+    """
     words = tokens(text)
     found: Counter[str] = Counter()
     for word in words:
         found.update(word_features(word, low, high))
     found.update(pair_features(words, stem, skip))
+    scale = length_scale(len(words), scale_beyond)
+    if scale != 1.0:
+        return Counter({name: count * scale for name, count in found.items()})
     return found
+
+
+def length_scale(words: int, beyond: int) -> float:
+    """What a message's features are multiplied by: sqrt(beyond / words) past ``beyond`` words.
+
+    A score is a sum over words, so without this a long message's score runs far from the
+    bias: a long account of distress without risk summed its many weakly positive words
+    ("now", "would", "because") to past the threshold of a short crisis. Scaling by the
+    square root keeps a long message's spread like a short one's (as for a sum of
+    ``words`` independent terms); ``beyond`` is 0 to turn it off.
+    """
+    if beyond and words > beyond:
+        return math.sqrt(beyond / words)
+    return 1.0
 
 
 def _logit(probability: float) -> float:
@@ -102,6 +123,24 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Thresholds as logits: check, concern, and concern when the rules lowered a cue."""
+
+    check: float
+    concern: float
+    guarded: float
+
+    @classmethod
+    def from_thresholds(cls, data: dict[str, Any]) -> Limits:
+        concern = float(data["concern"])
+        return cls(
+            check=_logit(min(float(data.get("check", concern)), concern)),
+            concern=_logit(concern),
+            guarded=_logit(float(data["guarded"])),
+        )
 
 
 @dataclass
@@ -117,6 +156,9 @@ class Model:
     high: int = 5
     stem: int = 0
     skip: bool = False
+    scale_beyond: int = 0
+    long_words: int = 0
+    long: Limits | None = None
     meta: dict[str, object] = field(default_factory=dict)
     _words: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -125,6 +167,17 @@ class Model:
         self.concern_logit = _logit(self.concern)
         self.guarded_logit = _logit(self.guarded)
         self.check_logit = _logit(min(self.check, self.concern))
+
+    def limits(self, words: int) -> Limits:
+        """The thresholds that apply to a message of ``words`` words.
+
+        Messages of more than ``long_words`` words have thresholds of their own, chosen on
+        long messages alone: a long account of distress is more likely than a short one to
+        carry some word of a crisis, so the same score means less.
+        """
+        if self.long is not None and words > self.long_words:
+            return self.long
+        return Limits(self.check_logit, self.concern_logit, self.guarded_logit)
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Model:
@@ -145,6 +198,9 @@ class Model:
             high=int(config["char_max"]),
             stem=int(config.get("stem_pairs", 0)),
             skip=bool(config.get("skip_pairs", False)),
+            scale_beyond=int(config.get("scale_beyond", 0)),
+            long_words=int(thresholds.get("long", {}).get("words", 0)),
+            long=Limits.from_thresholds(thresholds["long"]) if "long" in thresholds else None,
             meta={k: v for k, v in data.items() if k != "weights"},
         )
 
@@ -161,10 +217,17 @@ class Model:
 
     def logit(self, text: str) -> float:
         """The model's score of a normalised text, before the sigmoid."""
+        return self._score(tokens(text))
+
+    def assess(self, text: str) -> tuple[float, Limits]:
+        """The score of a normalised text and the thresholds that apply to its length."""
         words = tokens(text)
+        return self._score(words), self.limits(len(words))
+
+    def _score(self, words: list[str]) -> float:
         get = self.weights.get
         word = self._words.get
-        total = self.bias
+        total = 0.0
         previous = _START
         stem, skip = self.stem, self.skip
         before = None  # the word before ``previous``, for the pairs one word apart
@@ -182,7 +245,7 @@ class Model:
             total += get("sp:" + previous[:stem] + " " + _END[:stem], 0.0)
         if skip and before is not None:
             total += get("s:" + before + " " + _END, 0.0)
-        return total
+        return self.bias + total * length_scale(len(words), self.scale_beyond)
 
     def probability(self, text: str) -> float:
         """The probability, as the model sees it, that a normalised text is a crisis."""
@@ -209,6 +272,9 @@ class Model:
                 if weight:
                     name = " … ".join(t for t in (a, b) if t not in (_START, _END))
                     found[name] += weight
+        scale = length_scale(len(words), self.scale_beyond)
+        if scale != 1.0:
+            found = Counter({name: weight * scale for name, weight in found.items()})
         return sorted(found.items(), key=lambda item: (-item[1], item[0]))
 
     def pushed(self, text: str, k: int = 5) -> list[tuple[str, float]]:

@@ -61,6 +61,7 @@ TRAINING += ("screening_train_a.jsonl", "screening_train_b.jsonl", "screening_tr
 TRAINING += ("screening_holdout2.jsonl", "screening_holdout3.jsonl")
 TRAINING += tuple(f"screening_train_{author}.jsonl" for author in "efghijklmnopqrstv")
 TRAINING += tuple(f"screening_train_{author}.jsonl" for author in ("w", "x", "y", "z", "ab"))
+TRAINING += tuple(f"screening_train_long_{author}.jsonl" for author in "abcd")
 
 # The recall floors of every set are in tests/test_screening.py (FLOORS).
 
@@ -91,7 +92,7 @@ def _trainer() -> Any:
 
 
 def test_model_file_is_small_and_well_formed() -> None:
-    assert screening_model.MODEL_FILE.stat().st_size < 2_500_000  # 2.0 MB with 10,000 messages
+    assert screening_model.MODEL_FILE.stat().st_size < 3_000_000  # 2.9 MB with 9,200 messages
     data = _stored()
     assert data["format"] == screening_model.FORMAT
     assert data["training_data"] == list(TRAINING)
@@ -100,6 +101,39 @@ def test_model_file_is_small_and_well_formed() -> None:
     assert thresholds["cv_false_alerts"] <= 0.02
     assert thresholds["cv_check_benign"] <= 0.05 and thresholds["cv_check_everyday"] <= 0.05
     assert all(abs(w) >= data["training"]["pruned_below"] for w in data["weights"].values())
+    long = thresholds["long"]
+    assert long["words"] == _trainer().LONG_WORDS
+    assert 0 < long["check"] <= long["concern"] < 1 and long["guarded"] < 1
+    assert long["cv_false_alerts"] <= data["training"]["long_false_alert_budget"]
+    assert long["cv_check_benign"] <= data["training"]["long_check_budget"]
+
+
+def test_long_messages_are_scaled_and_have_thresholds_of_their_own() -> None:
+    """A long message's score is read with the thresholds chosen on long messages."""
+    model = screening._model()
+    assert model.long is not None and model.long_words == 40
+    assert model.limits(model.long_words + 1) == model.long
+    assert model.limits(model.long_words) != model.long
+    assert screening_model.length_scale(30, 30) == 1.0
+    assert screening_model.length_scale(120, 30) == 0.5
+    assert screening_model.length_scale(500, 0) == 1.0
+    text = normalise(
+        "the exam is on friday and I have to take two buses, my lawyer has not called back, "
+        "the insurer wants my pharmacy records from before the accident and my wife is "
+        "working nights again so I am alone with the kids all week, I barely sleep because "
+        "of my back and I do not know how I will sit in that waiting room for two hours"
+    )
+    words = len(screening_model.tokens(text))
+    assert words > model.long_words
+    _, limits = model.assess(text)
+    assert limits == model.long
+    # What the trainer sees (scaled feature values) gives the score the screener computes.
+    found = screening_model.features(
+        text, model.low, model.high, model.stem, model.skip, model.scale_beyond
+    )
+    trained = model.bias + sum(model.weights.get(name, 0.0) * v for name, v in found.items())
+    assert model.logit(text) == pytest.approx(trained)
+    assert sum(w for _, w in model.contributions(text)) == pytest.approx(trained - model.bias)
 
 
 def test_model_matches_the_training_data_and_lexicons() -> None:
@@ -113,7 +147,7 @@ def test_model_matches_the_training_data_and_lexicons() -> None:
 def test_trainer_never_reads_the_held_out_sets() -> None:
     trainer = _trainer()
     code = TRAINER.read_text(encoding="utf-8").replace(trainer.__doc__, "")
-    for held_out in ("fresh", *(f"holdout{n}" for n in range(4, 12))):
+    for held_out in ("fresh", *(f"holdout{n}" for n in range(4, 13))):
         assert f"screening_{held_out}" not in code
     assert trainer.TRAINING == TRAINING
 
