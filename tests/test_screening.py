@@ -589,6 +589,37 @@ def test_lookalike_cues_stay_below_an_alert(
         assert result.level == level, result.explain()
 
 
+# A threat to make someone pay is high in all three languages; paying a bill, damages or a
+# court award is not.
+MAKE_THEM_PAY = (
+    ("I'm going to make him pay", "en"),
+    ("le voy a hacer pagar a ese perito", "es"),
+    ("se lo voy a hacer pagar", "es"),
+    ("je vais lui faire payer", "fr"),
+    ("je vais leur faire payer ce qu'ils m'ont fait", "fr"),
+)
+PAYING_THE_BILL = (
+    ("I will make him pay for dinner", "en"),
+    ("I will make them pay for what they did to my claim, in court", "en"),
+    ("voy a hacerle pagar la cena", "es"),
+    ("le voy a hacer pagar la cena", "es"),
+    ("je vais lui faire payer l'addition", "fr"),
+    ("je vais leur faire payer devant le tribunal", "fr"),
+)
+
+
+@pytest.mark.parametrize(("text", "language"), MAKE_THEM_PAY)
+def test_a_threat_to_make_someone_pay_is_high_in_every_language(text: str, language: str) -> None:
+    result = screen_message(text, language)
+    assert result.level == RiskLevel.HIGH, result.explain()
+
+
+@pytest.mark.parametrize(("text", "language"), PAYING_THE_BILL)
+def test_making_someone_pay_a_bill_or_in_court_is_not_an_alert(text: str, language: str) -> None:
+    result = screen_message(text, language)
+    assert result.level < RiskLevel.CONCERN, result.explain()
+
+
 FAREWELLS = (
     "I already said goodbye to my sister just in case",
     "I told my kids I love them one last time",
