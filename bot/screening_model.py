@@ -164,9 +164,9 @@ class Model:
 
     def __post_init__(self) -> None:
         # Thresholds as logits, so deciding needs no exponential.
-        self.concern_logit = _logit(self.concern)
-        self.guarded_logit = _logit(self.guarded)
-        self.check_logit = _logit(min(self.check, self.concern))
+        self.short = Limits.from_thresholds(
+            {"check": self.check, "concern": self.concern, "guarded": self.guarded}
+        )
 
     def limits(self, words: int) -> Limits:
         """The thresholds that apply to a message of ``words`` words.
@@ -177,7 +177,7 @@ class Model:
         """
         if self.long is not None and words > self.long_words:
             return self.long
-        return Limits(self.check_logit, self.concern_logit, self.guarded_logit)
+        return self.short
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Model:

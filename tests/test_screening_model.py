@@ -37,6 +37,7 @@ the fresh set's pass or fail in view.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 import subprocess
@@ -193,19 +194,19 @@ def test_the_model_only_raises_to_concern_or_from_none_to_check() -> None:
 def test_the_model_check_threshold_gives_the_direct_question() -> None:
     """Between the check and concern thresholds a message the rules left alone is a check."""
     model = screening._model()
-    assert model.check_logit <= model.concern_logit
+    assert model.short.check <= model.short.concern
     quiet = screening.Screening(RiskLevel.NONE, (), "en")
     text = "zzqx"
     score = model.logit(text)
-    original = (model.check_logit, model.concern_logit)
+    original = model.short
     try:
-        model.check_logit, model.concern_logit = score - 1, score + 1
+        model.short = dataclasses.replace(original, check=score - 1, concern=score + 1)
         raised = screening._second_opinion(quiet, text)
         assert raised.level == RiskLevel.CHECK and raised.findings[0].rule == "model"
         idiom = screening.Screening(RiskLevel.NONE, (screening.Finding("x", "idiom", "y"),), "en")
         assert screening._second_opinion(idiom, text) == idiom
     finally:
-        model.check_logit, model.concern_logit = original
+        model.short = original
 
 
 def test_a_paraphrase_the_rules_miss_is_raised_with_an_explained_model_finding() -> None:
@@ -262,7 +263,7 @@ def test_the_fast_path_runs_the_model_too() -> None:
     for text in ("ok thanks", "What time is my appointment tomorrow?"):
         normal = fast.normal(text)
         assert normal is not None
-        assert model.logit(normal) < model.concern_logit
+        assert model.logit(normal) < model.short.concern
         assert screen_message(text) == screening._screen_full(text)
 
 
