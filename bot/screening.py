@@ -1401,8 +1401,10 @@ def _second_opinion(result: Screening, text: str) -> Screening:
     threshold the model raises to concern (its guarded threshold when the rules lowered a
     cue); past its lower check threshold it raises a message the rules graded none, with
     no lowered cue (an idiom stays none), to check: the gentle direct question. A long
-    message has thresholds of its own (``Model.limits``). It never lowers a grade and
-    never grades high.
+    message has thresholds of its own (``Model.limits``); one the model would at least ask
+    about as a whole is also raised to concern when one stretch of it, read alone, passes
+    the window threshold (``strongest_window``; not where the rules lowered a cue). It
+    never lowers a grade and never grades high.
     """
     if result.level >= RiskLevel.CONCERN:
         return result
@@ -1411,6 +1413,11 @@ def _second_opinion(result: Screening, text: str) -> Screening:
     if score < limits.check:
         return result
     guarded = result.lowered_a_cue
+    if score < limits.concern and not guarded:
+        window = model.strongest_window(text)
+        if window is not None and model.window is not None and window[0] >= model.window:
+            finding = Finding("model", "model", model.explain(window[1]))
+            return Screening(RiskLevel.CONCERN, (finding, *result.findings), result.language)
     if score >= limits.concern and (score >= limits.guarded or not guarded):
         level = RiskLevel.CONCERN
     elif result.level == RiskLevel.NONE and not guarded:

@@ -44,6 +44,7 @@ _TOKEN = re.compile(r"[a-z0-9_]+|\?")
 _BLANK = re.compile(r"_+")
 _IDIOM = "_idiom_"
 _START, _END = "<s>", "</s>"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _CACHE_LIMIT = 50_000
 
 
@@ -113,9 +114,42 @@ def length_scale(words: int, beyond: int) -> float:
     return 1.0
 
 
+def windows(text: str, size: int) -> list[str]:
+    """The stretches of a normalised text of at most ``size`` words the model also reads alone.
+
+    One starts at each sentence and takes the sentences after it while they fit; a sentence
+    longer than ``size`` (a message typed with no full stops) is read in stretches of
+    ``size`` words, a third of ``size`` apart, the last ending with it. Each is its words
+    joined by spaces, which ``tokens`` reads back as the same words.
+    """
+    sentences = [tokens(s) for s in _SENTENCE_END.split(text)]
+    sentences = [s for s in sentences if s]
+    step = max(1, size // 3)
+    out: list[str] = []
+    for i, sentence in enumerate(sentences):
+        words = list(sentence)
+        for following in sentences[i + 1 :]:
+            if len(words) + len(following) > size:
+                break
+            words += following
+        if len(words) > size:
+            last = len(words) - size
+            starts = [*range(0, last, step), last]
+            out += [" ".join(words[k : k + size]) for k in starts]
+        else:
+            out.append(" ".join(words))
+    return out
+
+
 def _logit(probability: float) -> float:
     probability = min(max(probability, 1e-12), 1 - 1e-12)
     return math.log(probability / (1 - probability))
+
+
+def _window_limit(thresholds: dict[str, Any]) -> float | None:
+    """The window threshold as a logit, or None for a model trained without one."""
+    window = thresholds.get("window")
+    return _logit(float(window["concern"])) if window else None
 
 
 def _sigmoid(z: float) -> float:
@@ -159,6 +193,8 @@ class Model:
     scale_beyond: int = 0
     long_words: int = 0
     long: Limits | None = None
+    window_words: int = 0
+    window: float | None = None
     meta: dict[str, object] = field(default_factory=dict)
     _words: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -201,8 +237,22 @@ class Model:
             scale_beyond=int(config.get("scale_beyond", 0)),
             long_words=int(thresholds.get("long", {}).get("words", 0)),
             long=Limits.from_thresholds(thresholds["long"]) if "long" in thresholds else None,
+            window_words=int(thresholds.get("window", {}).get("words", 0)),
+            window=_window_limit(thresholds),
             meta={k: v for k, v in data.items() if k != "weights"},
         )
+
+    def strongest_window(self, text: str) -> tuple[float, str] | None:
+        """The best-scoring stretch of a long message (see ``windows``) and its score.
+
+        A long message's score is scaled down as a whole, so one sentence of crisis amid a
+        page of appointments and paperwork can fall below the long thresholds; read alone,
+        the sentence scores as a short message would. None for a message of at most
+        ``long_words`` words, or with no window threshold.
+        """
+        if self.window is None or len(tokens(text)) <= self.long_words:
+            return None
+        return max((self.logit(w), w) for w in windows(text, self.window_words))
 
     def _word(self, word: str) -> float:
         """The summed weight of one word's features, cached."""

@@ -184,14 +184,16 @@ FLOORS = {
     # risk, at length, is what the screener most often mistakes for a crisis. With the
     # model's stem and skip pairs: 127/144 (en 45, fr 41, es 41), 12/96. With long messages
     # scaled and given thresholds of their own (2026-12-07): 113/144 (en 39, fr 36, es 38),
-    # 7/96; asked or alerted 131 to 130.
-    HOLDOUT11_FILE: Floors({"all": 0.78, "en": 0.81, "fr": 0.75, "es": 0.79}, 0.073, True, 240),
+    # 7/96; asked or alerted 131 to 130. With long messages also read in stretches
+    # (2026-12-08): 117/144 (en 40, fr 38, es 39), 7/96.
+    HOLDOUT11_FILE: Floors({"all": 0.81, "en": 0.83, "fr": 0.79, "es": 0.81}, 0.073, True, 240),
     # Held out: long messages (68 to 101 words) by an author who saw no rule or set, a
     # distinct claimant in each (formal, over-explaining, numb, circling round the point);
     # half crises. First measured with the screener of 53e6be2: 117/120, false alerts
     # 34/120; with long messages scaled and given thresholds of their own: 103/120 (en 32,
-    # fr 35, es 36), false alerts 6/120; asked or alerted 120 to 118.
-    HOLDOUT12_FILE: Floors({"all": 0.85, "en": 0.80, "fr": 0.87, "es": 0.90}, 0.05, True, 240),
+    # fr 35, es 36), false alerts 6/120; asked or alerted 120 to 118. With long messages
+    # also read in stretches (2026-12-08): 108/120 (en 34, fr 36, es 38), false alerts 8/120.
+    HOLDOUT12_FILE: Floors({"all": 0.90, "en": 0.85, "fr": 0.90, "es": 0.95}, 0.067, True, 240),
     # Long messages (59 to 101 words) by an author who saw no rule or set: distress, grief
     # and anger without risk, and crises buried in everyday worries. First measured with
     # the model's stem and skip pairs: 113/120, false alerts 37/120 (31 of them the
@@ -201,8 +203,9 @@ FLOORS = {
     # but crisis messages caught from 983 to 941, the worse trade. 113/120 (en 39, fr 37,
     # es 37), false alerts 33/120 (en 17, fr 6, es 10): the screener's weakest point. With
     # long messages scaled and given thresholds of their own: 92/120 (en 29, fr 32, es 31),
-    # false alerts 4/120; asked or alerted 118 to 117.
-    LONG_FILE: Floors({"all": 0.76, "en": 0.72, "fr": 0.80, "es": 0.77}, 0.034, False, 240),
+    # false alerts 4/120; asked or alerted 118 to 117. Also read in stretches (2026-12-08):
+    # 106/120 (en 34, fr 37, es 35), false alerts 7/120.
+    LONG_FILE: Floors({"all": 0.88, "en": 0.85, "fr": 0.92, "es": 0.87}, 0.059, False, 240),
 }
 
 
@@ -618,6 +621,55 @@ def test_a_threat_to_make_someone_pay_is_high_in_every_language(text: str, langu
 def test_making_someone_pay_a_bill_or_in_court_is_not_an_alert(text: str, language: str) -> None:
     result = screen_message(text, language)
     assert result.level < RiskLevel.CONCERN, result.explain()
+
+
+VEILED_THREATS = (
+    ("I'm going to do something they'll regret", "en"),
+    ("I'll make that adjuster regret the day he denied me", "en"),
+    ("voy a hacer algo de lo que se van a arrepentir", "es"),
+    ("les voy a hacer arrepentirse a esos de la mutua", "es"),
+    ("je vais faire quelque chose qu'ils vont regretter", "fr"),
+    ("je vais leur faire regretter", "fr"),
+)
+REGRETS_OF_ONES_OWN = (
+    ("I regret signing that form", "en"),
+    ("je regrette d'avoir signé", "fr"),
+)
+
+
+@pytest.mark.parametrize(("text", "language"), VEILED_THREATS)
+def test_a_veiled_threat_with_no_act_named_gets_the_direct_question(
+    text: str, language: str
+) -> None:
+    """Nobody can tell from the words alone; a person should ask, not guess."""
+    result = screen_message(text, language)
+    assert result.level == RiskLevel.CHECK, result.explain()
+    assert any(f.category == "harm_others" for f in result.findings), result.explain()
+
+
+@pytest.mark.parametrize(("text", "language"), REGRETS_OF_ONES_OWN)
+def test_regretting_something_oneself_is_not_a_threat(text: str, language: str) -> None:
+    result = screen_message(text, language)
+    assert not any(f.category == "harm_others" for f in result.findings), result.explain()
+
+
+NOT_LITERALLY = (
+    ("I'd rather die than go back to that clinic, not literally lol", "en"),
+    ("prefiero morirme que volver a esa clínica, no literalmente", "es"),
+    ("je préfère mourir que retourner là-bas, pas littéralement", "fr"),
+)
+
+
+@pytest.mark.parametrize(("text", "language"), NOT_LITERALLY)
+def test_not_literally_takes_back_a_wish_to_die_but_still_asks(text: str, language: str) -> None:
+    """Like 'just kidding': one step down, never below the direct question."""
+    result = screen_message(text, language)
+    assert result.level == RiskLevel.CHECK, result.explain()
+
+
+def test_literally_alone_is_an_intensifier_not_a_retraction() -> None:
+    result = screen_message("I literally want to die and I'm not joking", "en")
+    assert result.level == RiskLevel.HIGH, result.explain()
 
 
 FAREWELLS = (

@@ -107,6 +107,11 @@ def test_model_file_is_small_and_well_formed() -> None:
     assert 0 < long["check"] <= long["concern"] < 1 and long["guarded"] < 1
     assert long["cv_false_alerts"] <= data["training"]["long_false_alert_budget"]
     assert long["cv_check_benign"] <= data["training"]["long_check_budget"]
+    window = thresholds["window"]
+    assert window["words"] == _trainer().WINDOW_WORDS
+    assert thresholds["concern"] <= window["concern"] < 1
+    assert window["cv_false_alerts"] <= data["training"]["long_window_false_alert_budget"]
+    assert window["cv_recall"] >= long["cv_recall"]
 
 
 def test_long_messages_are_scaled_and_have_thresholds_of_their_own() -> None:
@@ -135,6 +140,78 @@ def test_long_messages_are_scaled_and_have_thresholds_of_their_own() -> None:
     trained = model.bias + sum(model.weights.get(name, 0.0) * v for name, v in found.items())
     assert model.logit(text) == pytest.approx(trained)
     assert sum(w for _, w in model.contributions(text)) == pytest.approx(trained - model.bias)
+
+
+def test_a_long_message_is_read_in_stretches_of_whole_sentences() -> None:
+    text = "one two three. four five six seven. eight nine? ten"
+    assert screening_model.windows(text, 7) == [
+        "one two three four five six seven",
+        "four five six seven eight nine ?",
+        "eight nine ? ten",
+        "ten",
+    ]
+    # A message typed with no full stops is read in overlapping stretches.
+    run_on = " ".join(f"w{n}" for n in range(12))
+    assert screening_model.windows(run_on, 6) == [
+        "w0 w1 w2 w3 w4 w5",
+        "w2 w3 w4 w5 w6 w7",
+        "w4 w5 w6 w7 w8 w9",
+        "w6 w7 w8 w9 w10 w11",
+    ]
+    assert screening_model.windows(run_on + " w12", 6)[-1] == "w7 w8 w9 w10 w11 w12"
+    for stretch in screening_model.windows(text, 7):
+        assert " ".join(screening_model.tokens(stretch)) == stretch
+
+
+BURIED = (
+    "the exam got moved to the 14th and the adjuster still has not sent the mileage form, "
+    "my lawyer says to bring every pharmacy printout since the accident and a list of the "
+    "physio visits. I sleep maybe three hours a night with my back. nobody would even notice "
+    "if I stopped showing up anywhere, for good. anyway do I need to bring my own MRI disc or "
+    "do they have it already, and is there parking near the clinic on King Street"
+)
+
+
+def test_a_stretch_of_a_long_message_past_the_window_threshold_raises_it_to_concern() -> None:
+    model = screening._model()
+    text = normalise(BURIED)
+    assert len(screening_model.tokens(text)) > model.long_words
+    strongest = model.strongest_window(text)
+    assert strongest is not None
+    score, stretch = strongest
+    assert "nobody would even notice" in stretch
+    whole = model.logit(text)
+    quiet = screening.Screening(RiskLevel.NONE, (), "en")
+    original = (model.window, model.long)
+    try:
+        assert model.long is not None
+        model.long = dataclasses.replace(model.long, check=whole - 1, concern=999.0, guarded=999.0)
+        model.window = score - 0.01
+        raised = screening._second_opinion(quiet, text)
+        assert raised.level == RiskLevel.CONCERN
+        assert raised.findings[0].rule == "model"
+        assert raised.findings[0].matched == model.explain(stretch)
+        model.window = score + 0.01
+        assert screening._second_opinion(quiet, text).level == RiskLevel.CHECK
+        # A stretch raises only a message the model would ask about as a whole.
+        model.window = score - 0.01
+        model.long = dataclasses.replace(model.long, check=whole + 1)
+        assert screening._second_opinion(quiet, text) == quiet
+        model.long = dataclasses.replace(model.long, check=whole - 1)
+        # Where the rules lowered a cue, a stretch alone does not raise it.
+        model.window = score - 0.01
+        negated = screening.Screening(
+            RiskLevel.CHECK, (screening.Finding("x", "negated", "y"),), "en"
+        )
+        assert negated.lowered_a_cue
+        assert screening._second_opinion(negated, text) == negated
+    finally:
+        model.window, model.long = original
+
+
+def test_a_short_message_is_not_read_in_stretches() -> None:
+    model = screening._model()
+    assert model.strongest_window(normalise("when is my appointment")) is None
 
 
 def test_model_matches_the_training_data_and_lexicons() -> None:
