@@ -173,27 +173,31 @@ FLOORS = {
     # saved-up pills), beside assisted-dying paperwork for a parent: 125/144 (en 41, fr 40,
     # es 44), 4/96; with the model's stem and skip pairs: 127/144 (en 42, fr 40, es 45), 5/96;
     # with the negation fixes found on screening_long: 126/144 (en 41), 5/96.
-    HOLDOUT9_FILE: Floors({"all": 0.86, "en": 0.83, "fr": 0.83, "es": 0.89}, 0.053, True, 240),
+    # With train_long_e/f/g/h (2026-12-08): 130/144 (en 42, fr 43, es 45), 6/96.
+    HOLDOUT9_FILE: Floors({"all": 0.90, "en": 0.87, "fr": 0.89, "es": 0.93}, 0.063, True, 240),
     # Injured migrant, seasonal and delivery workers code-switching on their phones
     # (Spanglish, Quebec and Haitian French with English), phonetic spelling: 122/144
     # (en 44, fr 41, es 37), 3/96; with the model's stem and skip pairs: 120/144 (en 43,
     # fr 40, es 37), 3/96: the one set where alerts went down (two fewer).
-    HOLDOUT10_FILE: Floors({"all": 0.83, "en": 0.89, "fr": 0.83, "es": 0.75}, 0.053, True, 240),
+    # With train_long_e/f/g/h (2026-12-08): 124/144 (en 44, fr 41, es 39), 6/96.
+    HOLDOUT10_FILE: Floors({"all": 0.86, "en": 0.91, "fr": 0.85, "es": 0.81}, 0.063, True, 240),
     # Long rambling week-recaps with the risk in one sentence, and curt replies of a few
     # words to the bot's check-ins: 126/144 (en 45, fr 41, es 40), 11/96: distress without
     # risk, at length, is what the screener most often mistakes for a crisis. With the
     # model's stem and skip pairs: 127/144 (en 45, fr 41, es 41), 12/96. With long messages
     # scaled and given thresholds of their own (2026-12-07): 113/144 (en 39, fr 36, es 38),
     # 7/96; asked or alerted 131 to 130. With long messages also read in stretches
-    # (2026-12-08): 117/144 (en 40, fr 38, es 39), 7/96.
-    HOLDOUT11_FILE: Floors({"all": 0.81, "en": 0.83, "fr": 0.79, "es": 0.81}, 0.073, True, 240),
+    # (2026-12-08): 117/144 (en 40, fr 38, es 39), 7/96; with train_long_e/f/g/h: 126/144
+    # (en 43, fr 41, es 42), 8/96.
+    HOLDOUT11_FILE: Floors({"all": 0.87, "en": 0.89, "fr": 0.85, "es": 0.87}, 0.084, True, 240),
     # Held out: long messages (68 to 101 words) by an author who saw no rule or set, a
     # distinct claimant in each (formal, over-explaining, numb, circling round the point);
     # half crises. First measured with the screener of 53e6be2: 117/120, false alerts
     # 34/120; with long messages scaled and given thresholds of their own: 103/120 (en 32,
     # fr 35, es 36), false alerts 6/120; asked or alerted 120 to 118. With long messages
-    # also read in stretches (2026-12-08): 108/120 (en 34, fr 36, es 38), false alerts 8/120.
-    HOLDOUT12_FILE: Floors({"all": 0.90, "en": 0.85, "fr": 0.90, "es": 0.95}, 0.067, True, 240),
+    # also read in stretches (2026-12-08): 108/120 (en 34, fr 36, es 38), false alerts 8/120;
+    # with train_long_e/f/g/h: 112/120 (en 36, fr 39, es 37), false alerts 10/120.
+    HOLDOUT12_FILE: Floors({"all": 0.93, "en": 0.90, "fr": 0.97, "es": 0.92}, 0.084, True, 240),
     # Long messages (59 to 101 words) by an author who saw no rule or set: distress, grief
     # and anger without risk, and crises buried in everyday worries. First measured with
     # the model's stem and skip pairs: 113/120, false alerts 37/120 (31 of them the
@@ -204,8 +208,9 @@ FLOORS = {
     # es 37), false alerts 33/120 (en 17, fr 6, es 10): the screener's weakest point. With
     # long messages scaled and given thresholds of their own: 92/120 (en 29, fr 32, es 31),
     # false alerts 4/120; asked or alerted 118 to 117. Also read in stretches (2026-12-08):
-    # 106/120 (en 34, fr 37, es 35), false alerts 7/120.
-    LONG_FILE: Floors({"all": 0.88, "en": 0.85, "fr": 0.92, "es": 0.87}, 0.059, False, 240),
+    # 106/120 (en 34, fr 37, es 35), false alerts 7/120; with train_long_e/f/g/h: 105/120
+    # (en 34, fr 37, es 34), false alerts 12/120.
+    LONG_FILE: Floors({"all": 0.87, "en": 0.85, "fr": 0.92, "es": 0.85}, 0.10, False, 240),
 }
 
 

@@ -62,7 +62,7 @@ TRAINING += ("screening_train_a.jsonl", "screening_train_b.jsonl", "screening_tr
 TRAINING += ("screening_holdout2.jsonl", "screening_holdout3.jsonl")
 TRAINING += tuple(f"screening_train_{author}.jsonl" for author in "efghijklmnopqrstv")
 TRAINING += tuple(f"screening_train_{author}.jsonl" for author in ("w", "x", "y", "z", "ab"))
-TRAINING += tuple(f"screening_train_long_{author}.jsonl" for author in "abcd")
+TRAINING += tuple(f"screening_train_long_{author}.jsonl" for author in "abcdefgh")
 
 # The recall floors of every set are in tests/test_screening.py (FLOORS).
 
@@ -93,7 +93,7 @@ def _trainer() -> Any:
 
 
 def test_model_file_is_small_and_well_formed() -> None:
-    assert screening_model.MODEL_FILE.stat().st_size < 3_000_000  # 2.9 MB with 9,200 messages
+    assert screening_model.MODEL_FILE.stat().st_size < 3_600_000  # 3.5 MB with 10,160 messages
     data = _stored()
     assert data["format"] == screening_model.FORMAT
     assert data["training_data"] == list(TRAINING)
